@@ -1,0 +1,136 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) seed.cloudflow contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The exception family of the collection and the wording of its failure messages.
+
+No message ever contains request parameters or headers: they carry the access key, the
+security token and the signature.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+EXECUTION_NOT_EXISTS = "ExecutionNotExists"
+FLOW_NOT_EXISTS = "FlowNotExists"
+EXECUTION_ALREADY_COMPLETED = "ExecutionAlreadyCompleted"
+EXECUTION_ALREADY_EXISTS = "ExecutionAlreadyExists"
+RESOURCE_THROTTLED = "ResourceThrottled"
+INVALID_RESPONSE = "InvalidResponse"
+
+_HINT_WRONG_SECRET = "check access_key_secret (and that it belongs to access_key_id); the request signature did not match."
+_HINT_WRONG_KEY_ID = "check access_key_id: the service does not know this AccessKey ID (deleted, disabled or mistyped)."
+_HINT_CLOCK = "the local clock differs too much from the service time; synchronise the clock of the managed node (NTP)."
+_HINT_TOKEN = "the STS security_token expired or is malformed; refresh it (assume the role again) and retry."
+_HINT_THROTTLED = "still throttled after all retries; raise the retries option or lower the concurrency of the play."
+
+
+def hint_for_code(code: t.Optional[str], http_status: t.Optional[int] = None) -> t.Optional[str]:
+    """A short remedy for error codes whose cause is usually on the caller's side."""
+    if not code:
+        return _HINT_THROTTLED if http_status == 429 else None
+    lowered = code.lower()
+    if lowered.startswith("invalidsecuritytoken"):
+        return _HINT_TOKEN
+    if lowered.startswith("invalidaccesskeyid"):
+        return _HINT_WRONG_KEY_ID
+    if lowered.startswith("signature") and "nonce" not in lowered:
+        return _HINT_WRONG_SECRET
+    if code == "RequestTimeTooSkewed" or lowered.startswith("invalidtimestamp"):
+        return _HINT_CLOCK
+    if code == RESOURCE_THROTTLED or code.startswith("Throttling") or http_status == 429:
+        return _HINT_THROTTLED
+    return None
+
+
+class CloudFlowError(Exception):
+    """Base of every error this collection raises; str() is a complete user-facing message."""
+
+    hint: t.Optional[str] = None
+
+    def __init__(self, message: str, hint: t.Optional[str] = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+    def __str__(self) -> str:
+        message = super().__str__()
+        if self.hint:
+            return "{0} Hint: {1}".format(message, self.hint)
+        return message
+
+
+class ConfigurationError(CloudFlowError):
+    """An option value found to be wrong locally, before any request was sent."""
+
+    def __init__(self, option: str, message: str, hint: t.Optional[str] = None) -> None:
+        super().__init__("{0}: {1}".format(option, message), hint=hint)
+        self.option = option
+
+
+class CredentialsError(CloudFlowError):
+    """No usable credentials, or a credential source failed."""
+
+
+class TransportError(CloudFlowError):
+    """The service could not be reached (connection, TLS, timeout) even after retrying."""
+
+    def __init__(self, action: str, attempts: int, reason: str, hint: t.Optional[str] = None) -> None:
+        message = "{0} failed: could not reach the CloudFlow endpoint after {1} attempt{2}: {3}".format(
+            action, attempts, "" if attempts == 1 else "s", reason
+        )
+        super().__init__(message, hint=hint)
+        self.action = action
+        self.attempts = attempts
+        self.reason = reason
+
+
+class ApiError(CloudFlowError):
+    """The service answered with an error (after retries, when the error was retryable)."""
+
+    def __init__(
+        self,
+        action: str,
+        http_status: t.Optional[int],
+        code: t.Optional[str],
+        message: t.Optional[str],
+        request_id: t.Optional[str] = None,
+        *,
+        attempts: int = 1,
+        hint: t.Optional[str] = None,
+    ) -> None:
+        self.action = action
+        self.http_status = http_status
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        self.attempts = attempts
+        if hint is None:
+            hint = hint_for_code(code, http_status)
+        super().__init__(self._describe(), hint=hint)
+
+    def _describe(self) -> str:
+        status = "HTTP {0}".format(self.http_status) if self.http_status is not None else "no HTTP status"
+        text = "{0} failed: {1} ({2})".format(self.action, self.code or "UnknownError", status)
+        if self.message:
+            text += ": " + self.message.rstrip()
+            if not text.endswith((".", "!", "?")):
+                text += "."
+        else:
+            text += "."
+        if self.request_id:
+            text += " RequestId: {0}.".format(self.request_id)
+        if self.attempts > 1:
+            text += " Gave up after {0} attempts.".format(self.attempts)
+        return text
+
+    def as_dict(self) -> t.Dict[str, t.Any]:
+        """The fields a module puts into its failure result."""
+        return {
+            "action": self.action,
+            "http_status": self.http_status,
+            "code": self.code,
+            "message": self.message,
+            "request_id": self.request_id,
+        }

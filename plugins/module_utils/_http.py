@@ -1,0 +1,469 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) seed.cloudflow contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""HTTP for the fnf RPC API: endpoint checks, request placement and signing, retries with
+full-jitter backoff, and client-side token buckets that mirror the service's API quotas.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import random
+import re
+import threading
+import time
+import traceback
+import typing as t
+from dataclasses import dataclass
+from urllib.parse import quote_plus, urlsplit
+
+from ansible_collections.seed.cloudflow.plugins.module_utils._credentials import Credentials
+from ansible_collections.seed.cloudflow.plugins.module_utils._errors import (
+    INVALID_RESPONSE,
+    RESOURCE_THROTTLED,
+    ApiError,
+    CloudFlowError,
+    ConfigurationError,
+    TransportError,
+)
+from ansible_collections.seed.cloudflow.plugins.module_utils._signing import API_VERSION, common_rpc_params, percent_encode, rpc_signature
+
+try:
+    import httpx
+except ImportError:
+    httpx = None
+    HTTPX_IMPORT_ERROR = traceback.format_exc()
+else:
+    HTTPX_IMPORT_ERROR = None
+
+# Service quotas per account (reference section 10): action -> (burst, refill per second).
+ACTION_QUOTAS = {
+    "StartExecution": (100.0, 100.0),
+    "DescribeExecution": (50.0, 5.0),
+    "GetExecutionHistory": (50.0, 5.0),
+}  # type: t.Dict[str, t.Tuple[float, float]]
+DEFAULT_QUOTA = (10.0, 2.0)
+
+# Actions that only read; they are sent as GET with every parameter in the query string.
+READ_ACTIONS = frozenset(
+    (
+        "DescribeExecution",
+        "ListExecutions",
+        "GetExecutionHistory",
+        "DescribeFlow",
+        "ListFlows",
+        "ListFlowVersions",
+        "DescribeFlowAlias",
+        "ListFlowAliases",
+        "DescribeMapRun",
+        "DescribeSchedule",
+        "ListSchedules",
+    )
+)
+# UpdateMapRun changes state but the API defines it as GET.
+GET_ACTIONS = READ_ACTIONS | frozenset(("UpdateMapRun",))
+
+RETRYABLE_CODES = frozenset((RESOURCE_THROTTLED, "ServiceUnavailable", "InternalServerError", "ConcurrentUpdateError"))
+RETRY_AFTER_HEADER = "x-acs-retry-after"
+DEFAULT_TIMEOUT = 30.0
+LOOPBACK_NAMES = frozenset(("localhost", "localhost."))
+_REGION_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def endpoint_for_region(region: str) -> str:
+    """The public fnf endpoint of a region (the service uses region-first host names)."""
+    if not region or not _REGION_PATTERN.match(region):
+        raise ConfigurationError("region", "{0!r} is not a region id such as cn-hangzhou.".format(region))
+    return "https://{0}.fnf.aliyuncs.com".format(region)
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _shown_endpoint(endpoint: str) -> str:
+    """The endpoint for an error message, without user info or query, which may hold secrets."""
+    try:
+        parts = urlsplit(endpoint)
+    except ValueError:
+        return "an unparsable URL"
+    netloc = parts.netloc.rpartition("@")[2]
+    shown = "{0}://{1}{2}".format(parts.scheme, netloc, parts.path) if parts.scheme else endpoint.split("?")[0].rpartition("@")[2]
+    return shown + ("?..." if parts.query else "")
+
+
+def validate_endpoint(endpoint: str) -> str:
+    """The normalised base URL (scheme://host[:port]); https, or plain http to a loopback host only."""
+    text = (endpoint or "").strip()
+    shown = _shown_endpoint(text)
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise ConfigurationError("endpoint", "is not a valid URL (got {0}).".format(shown))
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError("endpoint", "must be a URL like https://cn-hangzhou.fnf.aliyuncs.com (got {0}).".format(shown))
+    if "@" in parts.netloc:
+        raise ConfigurationError("endpoint", "must not contain user information (got {0}).".format(shown))
+    if parts.path not in ("", "/"):
+        raise ConfigurationError("endpoint", "must not have a path; the API is always served at / (got {0}).".format(shown))
+    if parts.query or parts.fragment:
+        raise ConfigurationError("endpoint", "must not have a query or fragment (got {0}).".format(shown))
+    host = parts.hostname
+    if scheme == "http" and not _is_loopback(host):
+        raise ConfigurationError(
+            "endpoint", "plain http:// is only allowed for loopback hosts (got {0}); use https:// for anything else.".format(shown)
+        )
+    shown_host = "[{0}]".format(host) if ":" in host else host
+    return "{0}://{1}{2}".format(scheme, shown_host.lower(), ":{0}".format(port) if port is not None else "")
+
+
+def is_retryable(http_status: t.Optional[int], code: t.Optional[str]) -> bool:
+    """Throttling, server-side failures and update conflicts are worth another try; nothing else."""
+    if code and (code in RETRYABLE_CODES or code.startswith("Throttling")):
+        return True
+    if http_status is None:
+        return False
+    return http_status == 429 or 500 <= http_status <= 599
+
+
+@dataclass
+class RetryPolicy:
+    """Exponential backoff with full jitter, capped; max_retries counts retries after the first attempt."""
+
+    max_retries: int = 6
+    base_delay: float = 0.25
+    max_delay: float = 20.0
+
+    def delay(self, retry_number: int, retry_after: t.Optional[float], rng: random.Random) -> float:
+        """Seconds to wait before retry number retry_number (0 for the first retry)."""
+        # The exponent is bounded so that a huge retry count cannot overflow a float.
+        cap = min(self.max_delay, self.base_delay * (2.0 ** min(max(retry_number, 0), 64)))
+        wait = rng.uniform(0.0, cap)
+        if retry_after is not None and retry_after > 0:
+            wait = max(wait, min(float(retry_after), self.max_delay))
+        return wait
+
+
+class TokenBucket:
+    """A token bucket that paces callers; thread-safe.
+
+    A caller reserves its token under the lock (the count may go negative, which queues it
+    behind earlier callers) and sleeps outside the lock, so many threads are spaced evenly.
+    """
+
+    def __init__(
+        self,
+        burst: float,
+        rate: float,
+        clock: t.Callable[[], float] = time.monotonic,
+        sleep: t.Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        # A burst under one token would delay even the first call.
+        self.burst = max(1.0, float(burst))
+        self.rate = float(rate)
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._tokens = self.burst
+        self._updated = clock()
+
+    def reserve(self) -> float:
+        """Take one token and return how long the caller must wait before using it."""
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
+            self._updated = now
+            self._tokens -= 1.0
+            return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+    def acquire(self) -> float:
+        """Block until a token is available; returns the seconds waited."""
+        wait = self.reserve()
+        if wait > 0:
+            self._sleep(wait)
+        return wait
+
+
+class RateLimiter:
+    """One TokenBucket per action, sized from ACTION_QUOTAS times scale; scale <= 0 disables limiting.
+
+    The real quota is per account and shared with every other client, which this process cannot
+    see; each module run is a fresh process, so every bucket starts full, like an idle account.
+    """
+
+    def __init__(
+        self,
+        scale: float = 1.0,
+        *,
+        clock: t.Callable[[], float] = time.monotonic,
+        sleep: t.Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.scale = float(scale)
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._buckets = {}  # type: t.Dict[str, TokenBucket]
+
+    @property
+    def enabled(self) -> bool:
+        return self.scale > 0
+
+    def bucket(self, action: str) -> TokenBucket:
+        with self._lock:
+            bucket = self._buckets.get(action)
+            if bucket is None:
+                burst, rate = ACTION_QUOTAS.get(action, DEFAULT_QUOTA)
+                bucket = TokenBucket(burst * self.scale, rate * self.scale, clock=self._clock, sleep=self._sleep)
+                self._buckets[action] = bucket
+            return bucket
+
+    def acquire(self, action: str) -> float:
+        """Wait for the action's next token; returns the seconds waited."""
+        if not self.enabled:
+            return 0.0
+        return self.bucket(action).acquire()
+
+
+class ClientStats:
+    """Counters for results and benchmarks; increments are thread-safe."""
+
+    FIELDS = ("attempts", "retries", "throttled", "transport_errors", "rate_limit_wait_seconds")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.attempts = 0
+        self.retries = 0
+        self.throttled = 0
+        self.transport_errors = 0
+        self.rate_limit_wait_seconds = 0.0
+
+    def add(self, field: str, amount: float = 1) -> None:
+        with self._lock:
+            setattr(self, field, getattr(self, field) + amount)
+
+    def as_dict(self) -> t.Dict[str, float]:
+        with self._lock:
+            return {field: getattr(self, field) for field in self.FIELDS}
+
+
+def wire_value(value: object) -> str:
+    """A parameter value as the API expects it on the wire."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return str(value)
+
+
+def wire_params(params: t.Mapping[str, object]) -> t.Dict[str, str]:
+    """Action parameters as strings; None means 'not given' and is left out."""
+    return {name: wire_value(value) for name, value in params.items() if value is not None}
+
+
+def http_method_for(action: str) -> str:
+    return "GET" if action in GET_ACTIONS else "POST"
+
+
+def signed_request_parts(
+    action: str, params: t.Mapping[str, object], credentials: Credentials
+) -> t.Tuple[str, t.Dict[str, str], t.Optional[t.Dict[str, str]]]:
+    """(method, query, form body) for one attempt, signed with a fresh timestamp and nonce.
+
+    GET carries everything in the query; POST carries the common parameters and the signature
+    in the query and the action parameters in the form body. Both are signed together.
+    """
+    action_params = wire_params(params)
+    common = common_rpc_params(action, credentials.access_key_id, credentials.security_token)
+    clashing = sorted(set(common) & set(action_params))
+    if clashing:
+        raise ValueError("parameters {0} are reserved for signing".format(", ".join(clashing)))
+    method = http_method_for(action)
+    signed = dict(common)
+    signed.update(action_params)
+    signature = rpc_signature(method, signed, credentials.access_key_secret)
+    if method == "GET":
+        signed["Signature"] = signature
+        return method, signed, None
+    common["Signature"] = signature
+    return method, common, action_params
+
+
+def _secret_forms(secret: str) -> t.List[str]:
+    """A secret as it may be echoed back: raw, percent-encoded once or twice, form-encoded."""
+    once = percent_encode(secret)
+    return sorted({secret, once, percent_encode(once), quote_plus(secret)}, key=len, reverse=True)
+
+
+def scrub(text: str, secrets: t.Iterable[t.Optional[str]]) -> str:
+    """Remove secrets from text that came from elsewhere (a gateway may echo the string to sign)."""
+    for secret in secrets:
+        if not secret or len(secret) < 4:
+            continue
+        for form in _secret_forms(secret):
+            text = text.replace(form, "***")
+    return text
+
+
+def _retry_after_seconds(response: t.Any) -> t.Optional[float]:
+    raw = response.headers.get(RETRY_AFTER_HEADER)
+    if raw is None:
+        return None
+    try:
+        seconds = int(raw.strip())
+    except ValueError:
+        return None
+    return float(seconds) if seconds > 0 else None
+
+
+def _first_field(body: t.Mapping[str, t.Any], *names: str) -> t.Optional[str]:
+    for name in names:
+        value = body.get(name)
+        if value not in (None, ""):
+            return str(value)
+    return None
+
+
+class CloudFlowClient:
+    """A signed, rate-limited, retrying client for the fnf RPC API. Thread-safe."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        credentials: Credentials,
+        *,
+        user_agent: str,
+        timeout: float = DEFAULT_TIMEOUT,
+        validate_certs: bool = True,
+        retry: t.Optional[RetryPolicy] = None,
+        quota_scale: float = 1.0,
+        transport: t.Optional[t.Any] = None,
+        sleep: t.Callable[[float], None] = time.sleep,
+        rng: t.Optional[random.Random] = None,
+        rate_limiter: t.Optional[RateLimiter] = None,
+    ) -> None:
+        if httpx is None:
+            raise CloudFlowError("the Python library httpx is required on the managed node but could not be imported.")
+        self.endpoint = validate_endpoint(endpoint)
+        self.url = self.endpoint + "/"
+        self.credentials = credentials
+        self.timeout = float(timeout)
+        self.retry = retry if retry is not None else RetryPolicy()
+        self.rate_limiter = rate_limiter if rate_limiter is not None else RateLimiter(quota_scale)
+        self.stats = ClientStats()
+        self._sleep = sleep
+        self._rng = rng if rng is not None else random.Random()
+        self._rng_lock = threading.Lock()
+        self._http = httpx.Client(
+            timeout=httpx.Timeout(self.timeout),
+            verify=validate_certs,
+            transport=transport,
+            headers={"User-Agent": user_agent, "x-acs-version": API_VERSION},
+            follow_redirects=False,
+        )
+
+    def __enter__(self) -> CloudFlowClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def call(self, action: str, params: t.Mapping[str, object], *, read_timeout: t.Optional[float] = None) -> t.Dict[str, t.Any]:
+        """Run one API action and return its JSON body; raises ApiError or TransportError."""
+        retries = 0
+        while True:
+            waited = self.rate_limiter.acquire(action)
+            if waited:
+                self.stats.add("rate_limit_wait_seconds", waited)
+            self.stats.add("attempts")
+            attempts = retries + 1
+            try:
+                response = self._send(action, params, read_timeout)
+            except httpx.TransportError as error:
+                self.stats.add("transport_errors")
+                if retries >= self.retry.max_retries:
+                    raise TransportError(action, attempts, self._describe_transport_error(error))
+                self._back_off(retries, None)
+                retries += 1
+                continue
+            except httpx.HTTPError as error:
+                raise TransportError(action, attempts, self._describe_transport_error(error))
+            if 200 <= response.status_code < 300:
+                return self._success_body(action, response)
+            error = self._api_error(action, response, attempts)
+            if response.status_code == 429:
+                self.stats.add("throttled")
+            if retries >= self.retry.max_retries or not is_retryable(error.http_status, error.code):
+                raise error
+            self._back_off(retries, _retry_after_seconds(response))
+            retries += 1
+
+    def _send(self, action: str, params: t.Mapping[str, object], read_timeout: t.Optional[float]) -> t.Any:
+        method, query, form = signed_request_parts(action, params, self.credentials)
+        timeout = httpx.Timeout(self.timeout, read=max(self.timeout, read_timeout)) if read_timeout else httpx.Timeout(self.timeout)
+        request = self._http.build_request(
+            method, self.url, params=query, data=form, headers={"x-acs-action": action}, timeout=timeout
+        )
+        return self._http.send(request)
+
+    def _back_off(self, retries: int, retry_after: t.Optional[float]) -> None:
+        with self._rng_lock:
+            delay = self.retry.delay(retries, retry_after, self._rng)
+        self.stats.add("retries")
+        self._sleep(delay)
+
+    def _secrets(self) -> t.List[t.Optional[str]]:
+        return [self.credentials.access_key_secret, self.credentials.security_token]
+
+    def _describe_transport_error(self, error: Exception) -> str:
+        detail = str(error) or "no details"
+        # Keep URLs (with their signed query) out of the message entirely.
+        detail = re.sub(r"\?\S*", "?...", detail)
+        return "{0}: {1}".format(type(error).__name__, scrub(detail, self._secrets()))
+
+    def _success_body(self, action: str, response: t.Any) -> t.Dict[str, t.Any]:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise ApiError(
+                action, response.status_code, INVALID_RESPONSE, "the service answered with a body that is not a JSON object.",
+                response.headers.get("x-acs-request-id"),
+            )
+        return body
+
+    def _api_error(self, action: str, response: t.Any, attempts: int) -> ApiError:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            content_type = response.headers.get("content-type") or "no content type"
+            return ApiError(
+                action, response.status_code, INVALID_RESPONSE,
+                "the service answered HTTP {0} with a body that is not JSON ({1}, {2} bytes).".format(
+                    response.status_code, content_type, len(response.content)
+                ),
+                response.headers.get("x-acs-request-id"), attempts=attempts,
+            )
+        code = _first_field(body, "Code", "code") or "HTTP{0}".format(response.status_code)
+        message = _first_field(body, "Message", "message")
+        request_id = _first_field(body, "RequestId", "requestId") or response.headers.get("x-acs-request-id")
+        return ApiError(
+            action, response.status_code, code, scrub(message, self._secrets()) if message else None, request_id, attempts=attempts
+        )

@@ -1,0 +1,206 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""CloudFlow execution operations and the snake_case shape modules return."""
+
+from __future__ import annotations
+
+import json
+import time
+import typing as t
+
+from ansible_collections.seed.cloudflow.plugins.module_utils._errors import (
+    EXECUTION_ALREADY_COMPLETED,
+    EXECUTION_ALREADY_EXISTS,
+    EXECUTION_NOT_EXISTS,
+    ApiError,
+    CloudFlowError,
+)
+
+if t.TYPE_CHECKING:
+    from ansible_collections.seed.cloudflow.plugins.module_utils._http import CloudFlowClient
+
+# An empty status was seen right after StartExecution in old service versions: treat it as Starting.
+IN_PROGRESS_STATUSES = frozenset(("Starting", "Running", ""))
+TERMINAL_STATUSES = frozenset(("Stopped", "Succeeded", "Failed", "TimedOut"))
+ALL_STATUSES = ("Starting", "Running", "Stopped", "Succeeded", "Failed", "TimedOut")
+
+# The service caps one long-poll at 60 seconds.
+MAX_WAIT_TIME_SECONDS = 60
+LIST_PAGE_SIZE = 99
+HISTORY_PAGE_SIZE = 999
+# The old CLI sample reports this StoppedTime for executions that have not stopped.
+NOT_STOPPED_TIME = "1970-01-01T00:00:00Z"
+
+
+class WaitTimeout(CloudFlowError):
+    def __init__(self, flow_name: str, name: str, timeout: float, last_status: str) -> None:
+        super().__init__(
+            "Timed out after {0:g} seconds waiting for execution {1!r} of flow {2!r} to finish; last status seen: {3}".format(
+                timeout, name, flow_name, last_status or "Starting"
+            )
+        )
+        self.last_status = last_status
+
+
+def is_in_progress(execution: t.Mapping[str, t.Any]) -> bool:
+    return execution.get("Status", "") in IN_PROGRESS_STATUSES
+
+
+def _json_or_text(value: t.Any) -> t.Any:
+    """Parse input/output when they hold JSON; keep anything else as the service sent it."""
+    if not isinstance(value, str) or not value:
+        return value if value != "" else None
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def execution_result(execution: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    """Turn a service execution record into the snake_case shape every module returns."""
+    stopped_time = execution.get("StoppedTime") or None
+    if stopped_time == NOT_STOPPED_TIME:
+        stopped_time = None
+    return {
+        "name": execution.get("Name"),
+        "flow_name": execution.get("FlowName"),
+        "status": execution.get("Status") or "Starting",
+        "started_time": execution.get("StartedTime") or None,
+        "stopped_time": stopped_time,
+        "input": _json_or_text(execution.get("Input")),
+        "output": _json_or_text(execution.get("Output")),
+        "flow_definition": execution.get("FlowDefinition") or None,
+    }
+
+
+def describe_execution(client: CloudFlowClient, flow_name: str, name: str, wait_seconds: int = 0) -> t.Optional[dict[str, t.Any]]:
+    """The execution record, or None when the execution does not exist. FlowNotExists is raised."""
+    params: dict[str, t.Any] = {"FlowName": flow_name, "ExecutionName": name}
+    read_timeout = None
+    if wait_seconds > 0:
+        params["WaitTimeSeconds"] = wait_seconds
+        read_timeout = wait_seconds + 15.0
+    try:
+        return client.call("DescribeExecution", params, read_timeout=read_timeout)
+    except ApiError as error:
+        if error.code == EXECUTION_NOT_EXISTS:
+            return None
+        raise
+
+
+def stop_execution(
+    client: CloudFlowClient, flow_name: str, name: str, cause: t.Optional[str] = None, error: t.Optional[str] = None
+) -> t.Optional[dict[str, t.Any]]:
+    """Ask the service to stop an execution; None when it had already completed (a race, not a failure)."""
+    params = {"FlowName": flow_name, "ExecutionName": name, "Cause": cause, "Error": error}
+    try:
+        return client.call("StopExecution", params)
+    except ApiError as api_error:
+        if api_error.code == EXECUTION_ALREADY_COMPLETED:
+            return None
+        raise
+
+
+def start_execution(
+    client: CloudFlowClient, flow_name: str, name: str, input_text: t.Optional[str] = None
+) -> t.Optional[dict[str, t.Any]]:
+    """Start an execution; None when an execution of that name has already finished (a race)."""
+    params = {"FlowName": flow_name, "ExecutionName": name, "Input": input_text}
+    try:
+        return client.call("StartExecution", params)
+    except ApiError as error:
+        if error.code == EXECUTION_ALREADY_EXISTS:
+            return None
+        raise
+
+
+def wait_until_finished(
+    client: CloudFlowClient,
+    flow_name: str,
+    name: str,
+    timeout: float,
+    clock: t.Callable[[], float] = time.monotonic,
+) -> dict[str, t.Any]:
+    """Long-poll DescribeExecution until the execution is terminal; the server wakes us, so no fixed sleeps."""
+    deadline = clock() + timeout
+    last_status = ""
+    while True:
+        remaining = deadline - clock()
+        wait_seconds = max(0, min(MAX_WAIT_TIME_SECONDS, int(remaining)))
+        execution = describe_execution(client, flow_name, name, wait_seconds=wait_seconds)
+        if execution is None:
+            raise CloudFlowError("Execution {0!r} of flow {1!r} disappeared while waiting for it".format(name, flow_name))
+        last_status = execution.get("Status", "")
+        if last_status in TERMINAL_STATUSES:
+            return execution
+        if clock() >= deadline or wait_seconds == 0:
+            raise WaitTimeout(flow_name, name, timeout, last_status)
+
+
+def list_executions(
+    client: CloudFlowClient,
+    flow_name: str,
+    status: t.Optional[str] = None,
+    name_prefix: t.Optional[str] = None,
+    started_after: t.Optional[str] = None,
+    started_before: t.Optional[str] = None,
+) -> t.Iterator[dict[str, t.Any]]:
+    """Every execution of a flow matching the filters, following NextToken across pages."""
+    params: dict[str, t.Any] = {
+        "FlowName": flow_name,
+        "Limit": LIST_PAGE_SIZE,
+        "Status": status,
+        "ExecutionNamePrefix": name_prefix,
+        "StartedTimeBegin": started_after,
+        "StartedTimeEnd": started_before,
+    }
+    while True:
+        page = client.call("ListExecutions", params)
+        for execution in page.get("Executions") or []:
+            yield execution
+        next_token = page.get("NextToken")
+        if not next_token:
+            return
+        params["NextToken"] = next_token
+
+
+def list_in_progress_executions(
+    client: CloudFlowClient,
+    flow_name: str,
+    name_prefix: t.Optional[str] = None,
+    started_after: t.Optional[str] = None,
+    started_before: t.Optional[str] = None,
+) -> list[dict[str, t.Any]]:
+    """In-progress executions, one status-filtered pass per status.
+
+    Starting is listed before Running so that an execution moving from one to the other between the passes is
+    still seen; an execution listed twice is kept once.
+    """
+    found: dict[str, dict[str, t.Any]] = {}
+    for status in ("Starting", "Running"):
+        for execution in list_executions(client, flow_name, status, name_prefix, started_after, started_before):
+            found[execution["Name"]] = execution
+    return sorted(found.values(), key=lambda execution: (execution.get("StartedTime") or "", execution["Name"]))
+
+
+def execution_history(client: CloudFlowClient, flow_name: str, name: str) -> list[dict[str, t.Any]]:
+    """Every history event of an execution, in snake_case, across pages."""
+    params: dict[str, t.Any] = {"FlowName": flow_name, "ExecutionName": name, "Limit": HISTORY_PAGE_SIZE}
+    events: list[dict[str, t.Any]] = []
+    while True:
+        page = client.call("GetExecutionHistory", params)
+        for event in page.get("Events") or []:
+            events.append({
+                "event_id": event.get("EventId"),
+                "schedule_event_id": event.get("ScheduleEventId"),
+                "type": event.get("Type"),
+                "step_name": event.get("StepName"),
+                "time": event.get("Time"),
+                "event_detail": _json_or_text(event.get("EventDetail")),
+            })
+        next_token = page.get("NextToken")
+        if not next_token:
+            return events
+        params["NextToken"] = next_token

@@ -1,0 +1,550 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: cloudflow_execution
+short_description: Start or stop Alibaba Cloud CloudFlow executions idempotently
+version_added: 0.1.0
+description:
+  - Makes sure an execution of an Alibaba Cloud CloudFlow (Serverless Workflow) flow is started or stopped.
+  - With O(state=stopped) the module reads the execution's status and calls C(StopExecution) only while the
+    execution is in progress (C(Starting) or C(Running)). An execution that finishes between the read and the stop
+    (the service answers C(ExecutionAlreadyCompleted)) is reported as unchanged, not as a failure.
+  - With O(state=started) the module starts the execution only when no execution of that name exists in the flow.
+  - With O(filters) instead of O(name), one task stops every in-progress execution of the flow that matches the
+    filters, with bounded concurrency that stays within the service's API quotas.
+author:
+  - seed.cloudflow maintainers (@seed-cloudflow)
+extends_documentation_fragment:
+  - seed.cloudflow.connection
+  - seed.cloudflow.connection.action_group
+attributes:
+  check_mode:
+    description: Only read calls are sent; the result says what a real run would do and report.
+    support: full
+  diff_mode:
+    description: The diff shows the execution status before and after (one entry per execution for O(filters)).
+    support: full
+  idempotent:
+    description: A second run with the same arguments reports no change.
+    support: full
+options:
+  flow_name:
+    description:
+      - The name of the flow the execution belongs to.
+      - 1 to 128 characters; letters, digits, V(_) and V(-); the first character is a letter or V(_).
+    type: str
+    required: true
+  name:
+    description:
+      - The name of the execution, unique within the flow. Same naming rule as O(flow_name).
+      - Exactly one of O(name) and O(filters) is required.
+    type: str
+    aliases: [execution_name]
+  state:
+    description:
+      - V(stopped) makes sure the execution is no longer in progress. It fails when the execution does not exist.
+      - V(started) makes sure an execution of that name exists, starting it when it does not. An execution that exists,
+        whatever its status, is left alone.
+    type: str
+    required: true
+    choices: [started, stopped]
+  input:
+    description:
+      - The input of the execution, a dict or a string holding a JSON object. Only with O(state=started).
+      - When the execution already exists and its recorded input differs, the module warns and changes nothing.
+    type: raw
+  cause:
+    description:
+      - Why the execution is stopped, recorded by the service. 1 to 4096 characters. Only with O(state=stopped).
+    type: str
+  error:
+    description:
+      - An error code recorded with the stop. 1 to 128 characters. Only with O(state=stopped).
+    type: str
+  filters:
+    description:
+      - Stop every in-progress execution of the flow that matches all the given filters. An empty dict selects every
+        in-progress execution of the flow. Only with O(state=stopped); mutually exclusive with O(name).
+      - A partial failure still stops every execution it can, then fails naming each execution that could not be
+        stopped and why.
+    type: dict
+    suboptions:
+      name_prefix:
+        description: Only executions whose name starts with this text.
+        type: str
+      started_after:
+        description: Only executions started at or after this time (RFC 3339, for example V(2024-05-01T00:00:00Z)).
+        type: str
+      started_before:
+        description: Only executions started at or before this time (RFC 3339).
+        type: str
+  concurrency:
+    description:
+      - How many stop requests O(filters) keeps in flight at once. The request rate is paced by O(quota_scale) in any case.
+    type: int
+    default: 4
+  wait:
+    description:
+      - Wait until the execution has finished (for O(state=stopped): until it is no longer in progress).
+      - Waiting long-polls C(DescribeExecution), so the task returns as soon as the service reports the final status.
+      - Without O(wait), a stopped execution may still report C(Running) for a moment, because the service applies
+        stops asynchronously.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - How many seconds to wait with O(wait). On timeout the task fails with the last status seen.
+    type: int
+    default: 300
+notes:
+  - A race between two starts of the same name cannot be told apart by the service's answer; the module reads the
+    execution first and reports V(changed=true) only when it was absent.
+seealso:
+  - module: seed.cloudflow.cloudflow_execution_info
+  - ref: seed.cloudflow.docsite.maintenance_windows
+    description: Quiescing flows in a maintenance window.
+"""
+
+EXAMPLES = r"""
+- name: Stop an execution if it is still running
+  seed.cloudflow.cloudflow_execution:
+    region: cn-hangzhou
+    flow_name: nightly-etl
+    name: run-2024-05-01
+    state: stopped
+    cause: Maintenance window CHG-1234
+    error: Maintenance
+
+- name: Stop it and wait until the service reports it stopped
+  seed.cloudflow.cloudflow_execution:
+    flow_name: nightly-etl
+    name: run-2024-05-01
+    state: stopped
+    wait: true
+    wait_timeout: 120
+
+- name: Start an execution once, with input
+  seed.cloudflow.cloudflow_execution:
+    flow_name: nightly-etl
+    name: run-2024-05-02
+    state: started
+    input:
+      date: "2024-05-02"
+      full_reload: false
+
+- name: Stop every running execution of a flow whose name starts with "nightly-"
+  seed.cloudflow.cloudflow_execution:
+    flow_name: nightly-etl
+    filters:
+      name_prefix: nightly-
+    state: stopped
+    cause: Deployment of release 42
+  register: stopped_runs
+
+- name: Report what was stopped
+  ansible.builtin.debug:
+    msg: "{{ stopped_runs.executions | selectattr('changed') | map(attribute='name') | list }}"
+
+- name: Share connection settings through module_defaults
+  module_defaults:
+    group/seed.cloudflow.cloudflow:
+      region: cn-hangzhou
+      profile: production
+  block:
+    - name: Stop one execution
+      seed.cloudflow.cloudflow_execution:
+        flow_name: nightly-etl
+        name: run-2024-05-03
+        state: stopped
+"""
+
+RETURN = r"""
+execution:
+  description: The execution as the service last reported it. Absent when O(filters) is used.
+  returned: when O(name) is given
+  type: dict
+  contains:
+    name:
+      description: The execution name.
+      type: str
+      sample: run-2024-05-01
+    flow_name:
+      description: The flow name.
+      type: str
+      sample: nightly-etl
+    status:
+      description:
+        - One of V(Starting), V(Running), V(Stopped), V(Succeeded), V(Failed), V(TimedOut).
+        - V(null) in check mode when the execution would be started.
+      type: str
+      sample: Stopped
+    started_time:
+      description: When the execution started (UTC, RFC 3339).
+      type: str
+      sample: "2024-05-01T12:00:00.000Z"
+    stopped_time:
+      description: When the execution stopped (UTC, RFC 3339); V(null) while it is in progress.
+      type: str
+      sample: "2024-05-01T12:05:00.000Z"
+    input:
+      description: The execution input, parsed when it is JSON.
+      type: raw
+      sample: {"date": "2024-05-01"}
+    output:
+      description: The execution output, parsed when it is JSON.
+      type: raw
+    flow_definition:
+      description: The flow definition the execution runs.
+      type: str
+executions:
+  description:
+    - With O(filters), one entry per in-progress execution that matched, in start order.
+  returned: when O(filters) is given
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The execution name.
+      type: str
+    flow_name:
+      description: The flow name.
+      type: str
+    status_before:
+      description: The status when the executions were listed.
+      type: str
+      sample: Running
+    status_after:
+      description:
+        - The last status the service reported after this run's stop request; in check mode, the same as RV(executions[].status_before).
+        - Without O(wait) it can still read V(Running), because stops take effect asynchronously.
+      type: str
+      sample: Stopped
+    changed:
+      description: Whether this run stopped the execution (in check mode, whether it would).
+      type: bool
+    started_time:
+      description: When the execution started.
+      type: str
+    input:
+      description: The execution input, parsed when it is JSON, so that a later play can start a replacement.
+      type: raw
+    error:
+      description: Why this execution could not be stopped; V(null) when it could.
+      type: dict
+msg:
+  description: What the module did, or in check mode what it would do.
+  returned: always
+  type: str
+  sample: Stopped execution 'run-2024-05-01' of flow 'nightly-etl' (it was Running)
+"""
+
+import typing as t
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.seed.cloudflow.plugins.module_utils._errors import (
+    EXECUTION_NOT_EXISTS,
+    ApiError,
+    CloudFlowError,
+    ConfigurationError,
+)
+from ansible_collections.seed.cloudflow.plugins.module_utils._executions import (
+    TERMINAL_STATUSES,
+    describe_execution,
+    execution_result,
+    is_in_progress,
+    list_in_progress_executions,
+    start_execution,
+    stop_execution,
+    wait_until_finished,
+)
+from ansible_collections.seed.cloudflow.plugins.module_utils._module import (
+    CloudFlowModule,
+    check_length,
+    check_name,
+    check_positive,
+    json_object_text,
+    rfc3339_time,
+)
+
+if t.TYPE_CHECKING:
+    from ansible_collections.seed.cloudflow.plugins.module_utils._http import CloudFlowClient
+
+
+def argument_spec() -> dict[str, dict[str, t.Any]]:
+    return {
+        "flow_name": {"type": "str", "required": True},
+        "name": {"type": "str", "aliases": ["execution_name"]},
+        "state": {"type": "str", "required": True, "choices": ["started", "stopped"]},
+        "input": {"type": "raw"},
+        "cause": {"type": "str"},
+        "error": {"type": "str"},
+        "filters": {
+            "type": "dict",
+            "options": {
+                "name_prefix": {"type": "str"},
+                "started_after": {"type": "str"},
+                "started_before": {"type": "str"},
+            },
+        },
+        "concurrency": {"type": "int", "default": 4},
+        "wait": {"type": "bool", "default": False},
+        "wait_timeout": {"type": "int", "default": 300},
+    }
+
+
+def check_options(params: dict[str, t.Any]) -> None:
+    """Every local rule, before the first request."""
+    check_name("flow_name", params["flow_name"])
+    if params["name"] is not None:
+        check_name("name", params["name"])
+    if params["state"] == "started":
+        for option in ("cause", "error", "filters"):
+            if params[option] is not None:
+                raise ConfigurationError(option, "is only valid with state=stopped")
+    elif params["input"] is not None:
+        raise ConfigurationError("input", "is only valid with state=started")
+    check_length("cause", params["cause"], 1, 4096)
+    check_length("error", params["error"], 1, 128)
+    check_positive("wait_timeout", params["wait_timeout"])
+    check_positive("concurrency", params["concurrency"])
+    if params["concurrency"] > 32:
+        raise ConfigurationError("concurrency", "must be at most 32; the API quotas, not threads, bound the stop rate")
+    filters = params["filters"]
+    if filters is not None:
+        if filters["name_prefix"]:
+            check_name("filters.name_prefix", filters["name_prefix"])
+        after = rfc3339_time("filters.started_after", filters["started_after"])
+        before = rfc3339_time("filters.started_before", filters["started_before"])
+        if after and before and after > before:
+            raise ConfigurationError("filters.started_after", "must not be later than filters.started_before")
+
+
+class ExecutionManager:
+    """Reads the current state once, then decides; every write sits behind the check-mode guard."""
+
+    def __init__(self, module: CloudFlowModule, client: CloudFlowClient) -> None:
+        self.module = module
+        self.client = client
+        self.params = module.params
+        self.flow_name: str = module.params["flow_name"]
+        self.name: str = module.params["name"]
+
+    def _label(self) -> str:
+        return "execution {0!r} of flow {1!r}".format(self.name, self.flow_name)
+
+    def _diff(self, before: t.Optional[str], after: t.Optional[str]) -> dict[str, t.Any]:
+        return {
+            "before": {"name": self.name, "flow_name": self.flow_name, "status": before or "absent"},
+            "after": {"name": self.name, "flow_name": self.flow_name, "status": after or "absent"},
+        }
+
+    def _wait(self) -> dict[str, t.Any]:
+        return wait_until_finished(self.client, self.flow_name, self.name, self.params["wait_timeout"])
+
+    def ensure_stopped(self) -> dict[str, t.Any]:
+        execution = describe_execution(self.client, self.flow_name, self.name)
+        if execution is None:
+            raise CloudFlowError("Cannot stop {0}: it does not exist (ExecutionNotExists)".format(self._label()))
+        status_before = execution_result(execution)["status"]
+        if not is_in_progress(execution):
+            return self._result(False, execution, status_before, status_before, "{0} is already {1}; nothing to stop".format(
+                self._label().capitalize(), status_before))
+        if self.module.check_mode:
+            return self._result(True, execution, status_before, "Stopped", "Would stop {0} (it is {1})".format(self._label(), status_before))
+        reply = stop_execution(self.client, self.flow_name, self.name, self.params["cause"], self.params["error"])
+        if reply is None:
+            # It finished between our read and our stop: the desired state holds and this run changed nothing.
+            execution = describe_execution(self.client, self.flow_name, self.name) or execution
+            status_after = execution_result(execution)["status"]
+            return self._result(False, execution, status_before, status_after, "{0} finished by itself ({1}) before it could be stopped".format(
+                self._label().capitalize(), status_after))
+        execution = dict(execution, **reply)
+        if self.params["wait"]:
+            execution = self._wait()
+        return self._result(True, execution, status_before, "Stopped", "Stopped {0} (it was {1})".format(self._label(), status_before))
+
+    def ensure_started(self) -> dict[str, t.Any]:
+        input_text = json_object_text("input", self.params["input"])
+        execution = describe_execution(self.client, self.flow_name, self.name)
+        if execution is not None:
+            current = execution_result(execution)
+            if input_text is not None and json_object_text("input", input_text) != _canonical_input(execution.get("Input")):
+                self.module.warn("{0} already exists with a different input; it was left as it is".format(self._label().capitalize()))
+            if self.params["wait"] and not self.module.check_mode and current["status"] not in TERMINAL_STATUSES:
+                execution = self._wait()
+            return self._result(False, execution, current["status"], current["status"], "{0} already exists ({1})".format(
+                self._label().capitalize(), current["status"]))
+        if self.module.check_mode:
+            planned = {"Name": self.name, "FlowName": self.flow_name, "Input": input_text, "Status": None}
+            result = self._result(True, planned, None, "Starting", "Would start {0}".format(self._label()))
+            result["execution"]["status"] = None
+            return result
+        reply = start_execution(self.client, self.flow_name, self.name, input_text)
+        if reply is None:
+            # Someone else started and finished it between our read and our start.
+            execution = describe_execution(self.client, self.flow_name, self.name) or {"Name": self.name, "FlowName": self.flow_name}
+            status = execution_result(execution)["status"]
+            return self._result(False, execution, status, status, "{0} was started elsewhere and has finished ({1})".format(
+                self._label().capitalize(), status))
+        execution = reply
+        if self.params["wait"]:
+            execution = self._wait()
+        status_after = execution_result(execution)["status"]
+        return self._result(True, execution, None, status_after, "Started {0}".format(self._label()))
+
+    def _result(
+        self, changed: bool, execution: t.Mapping[str, t.Any], before: t.Optional[str], after: t.Optional[str], msg: str
+    ) -> dict[str, t.Any]:
+        result: dict[str, t.Any] = {"changed": changed, "execution": execution_result(execution), "msg": msg}
+        if self.module._diff:
+            result["diff"] = self._diff(before, after)
+        return result
+
+
+def _canonical_input(input_text: t.Optional[str]) -> t.Optional[str]:
+    if not input_text:
+        return None
+    try:
+        return json_object_text("input", input_text)
+    except ConfigurationError:
+        return input_text
+
+
+class BulkStopper:
+    """Stops every in-progress execution matching the filters, paced by the client's per-action quotas."""
+
+    def __init__(self, module: CloudFlowModule, client: CloudFlowClient) -> None:
+        self.module = module
+        self.client = client
+        self.params = module.params
+        self.flow_name: str = module.params["flow_name"]
+
+    def run(self) -> dict[str, t.Any]:
+        filters = self.params["filters"]
+        selected = list_in_progress_executions(
+            self.client,
+            self.flow_name,
+            name_prefix=filters["name_prefix"] or None,
+            started_after=rfc3339_time("filters.started_after", filters["started_after"]),
+            started_before=rfc3339_time("filters.started_before", filters["started_before"]),
+        )
+        entries = [self._entry(execution) for execution in selected]
+        if not self.module.check_mode and entries:
+            self._for_each(entries, self._stop_one)
+            if self.params["wait"]:
+                self._for_each([entry for entry in entries if entry["changed"]], self._wait_one)
+        return self._result(entries)
+
+    def _entry(self, execution: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+        shaped = execution_result(execution)
+        return {
+            "name": shaped["name"],
+            "flow_name": shaped["flow_name"] or self.flow_name,
+            "status_before": shaped["status"],
+            "status_after": shaped["status"],
+            "changed": True,
+            "started_time": shaped["started_time"],
+            "input": shaped["input"],
+            "error": None,
+        }
+
+    def _for_each(self, entries: list[dict[str, t.Any]], action: t.Callable[[dict[str, t.Any]], None]) -> None:
+        workers = min(self.params["concurrency"], len(entries)) or 1
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            # list() re-raises any unexpected exception from a worker here, in the module's thread.
+            list(pool.map(action, entries))
+
+    def _stop_one(self, entry: dict[str, t.Any]) -> None:
+        try:
+            reply = stop_execution(self.client, self.flow_name, entry["name"], self.params["cause"], self.params["error"])
+            if reply is None:
+                entry["changed"] = False
+                execution = describe_execution(self.client, self.flow_name, entry["name"])
+                entry["status_after"] = execution_result(execution)["status"] if execution else entry["status_before"]
+            else:
+                entry["status_after"] = execution_result(reply)["status"]
+        except ApiError as error:
+            entry["changed"] = False
+            if error.code == EXECUTION_NOT_EXISTS:
+                entry["status_after"] = None
+            else:
+                entry["error"] = error.as_dict()
+        except CloudFlowError as error:
+            entry["changed"] = False
+            entry["error"] = {"message": str(error)}
+
+    def _wait_one(self, entry: dict[str, t.Any]) -> None:
+        try:
+            execution = wait_until_finished(self.client, self.flow_name, entry["name"], self.params["wait_timeout"])
+            entry["status_after"] = execution_result(execution)["status"]
+        except CloudFlowError as error:
+            entry["error"] = {"message": str(error)}
+            last_status = getattr(error, "last_status", None)
+            if last_status:
+                entry["status_after"] = last_status
+
+    def _result(self, entries: list[dict[str, t.Any]]) -> dict[str, t.Any]:
+        changed_count = sum(1 for entry in entries if entry["changed"])
+        failed = [entry for entry in entries if entry["error"]]
+        verb = "Would stop" if self.module.check_mode else "Stopped"
+        result: dict[str, t.Any] = {
+            "changed": changed_count > 0,
+            "executions": entries,
+            "msg": "{0} {1} of {2} in-progress execution(s) of flow {3!r}".format(verb, changed_count, len(entries), self.flow_name),
+        }
+        if self.module._diff:
+            result["diff"] = {
+                "before": {entry["name"]: entry["status_before"] for entry in entries},
+                "after": {entry["name"]: ("Stopped" if entry["changed"] else entry["status_after"]) for entry in entries},
+            }
+        if failed:
+            result["failed_executions"] = [entry["name"] for entry in failed]
+            details = "; ".join("{0}: {1}".format(entry["name"], _error_text(entry["error"])) for entry in failed)
+            result["msg"] = "Could not stop {0} of {1} execution(s) of flow {2!r} ({3} stopped): {4}".format(
+                len(failed), len(entries), self.flow_name, changed_count, details)
+            result["failed"] = True
+        return result
+
+
+def _error_text(error: dict[str, t.Any]) -> str:
+    if error.get("code"):
+        return "{0}: {1} (RequestId: {2})".format(error["code"], error.get("message"), error.get("request_id"))
+    return str(error.get("message"))
+
+
+def main() -> None:
+    module = CloudFlowModule(
+        argument_spec=argument_spec(),
+        mutually_exclusive=[("name", "filters")],
+        required_one_of=[("name", "filters")],
+        supports_check_mode=True,
+    )
+    try:
+        module.check_connection_options()
+        check_options(module.params)
+        with module.client() as client:
+            if module.params["filters"] is not None:
+                result = BulkStopper(module, client).run()
+            elif module.params["state"] == "stopped":
+                result = ExecutionManager(module, client).ensure_stopped()
+            else:
+                result = ExecutionManager(module, client).ensure_started()
+        if result.get("failed"):
+            module.fail_json(**result)
+        module.exit_json(**result)
+    except ApiError as error:
+        subject = "Flow {0!r}".format(module.params["flow_name"])
+        if module.params["name"]:
+            subject = "Execution {0!r} of flow {1!r}".format(module.params["name"], module.params["flow_name"])
+        module.fail_on_error(error, subject=subject)
+    except CloudFlowError as error:
+        module.fail_on_error(error)
+
+
+if __name__ == "__main__":
+    main()

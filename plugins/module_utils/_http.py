@@ -286,7 +286,7 @@ def signed_request_parts(
     """
     action_params = wire_params(params)
     common = common_rpc_params(action, credentials.access_key_id, credentials.security_token)
-    clashing = sorted(set(common) & set(action_params))
+    clashing = sorted((set(common) | {"Signature"}) & set(action_params))
     if clashing:
         raise ValueError("parameters {0} are reserved for signing".format(", ".join(clashing)))
     method = http_method_for(action)
@@ -306,8 +306,12 @@ def _secret_forms(secret: str) -> t.List[str]:
     return sorted({secret, once, percent_encode(once), quote_plus(secret)}, key=len, reverse=True)
 
 
+_SIGNATURE_VALUE = re.compile(r"(Signature(?:=|%3D|%253D))[^&\s]+", re.IGNORECASE)
+
+
 def scrub(text: str, secrets: t.Iterable[t.Optional[str]]) -> str:
     """Remove secrets from text that came from elsewhere (a gateway may echo the string to sign)."""
+    text = _SIGNATURE_VALUE.sub(r"\1***", text)
     for secret in secrets:
         if not secret or len(secret) < 4:
             continue

@@ -1,0 +1,483 @@
+"""The fnf 2019-03-15 actions, rate limits, fault injection and the request log."""
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import math
+import random
+import re
+import time
+import uuid
+from datetime import datetime, timezone
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Tuple
+
+from . import settings as settings_mod
+from .errors import ApiError, DropConnection
+from .signing import AuthResult, IncomingRequest, NonceCache, parse_timestamp, verify
+from .state import IN_PROGRESS, STATUSES, TERMINAL, Execution, Flow, Store, fmt_time
+
+API_VERSION = "2019-03-15"
+MAX_REQUEST_BYTES = 1024 * 1024
+NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,127}$")
+READ_PREFIXES = ("Describe", "List", "Get")
+
+# action -> (burst, refill per second)
+QUOTAS: Dict[str, Tuple[float, float]] = {
+    "StartExecution": (100.0, 100.0),
+    "DescribeExecution": (50.0, 5.0),
+    "GetExecutionHistory": (50.0, 5.0),
+}
+DEFAULT_QUOTA = (10.0, 2.0)
+REQUEST_LOG_MAX = 10000
+
+
+def is_write(action: Optional[str]) -> bool:
+    return bool(action) and not str(action).startswith(READ_PREFIXES)
+
+
+def new_request_id() -> str:
+    return str(uuid.uuid4()).upper()
+
+
+# ------------------------------------------------------------------ parameter helpers ----------
+
+def _invalid(detail: str) -> ApiError:
+    return ApiError("InvalidArgument", message="Parameter error. " + detail)
+
+
+def required(params: Mapping[str, str], name: str) -> str:
+    value = params.get(name)
+    if value is None or value == "":
+        raise ApiError("MissingRequiredParams", name)
+    return value
+
+
+def check_name(kind: str, value: str) -> str:
+    if not NAME_RE.match(value):
+        raise _invalid("%s '%s' must match %s." % (kind, value, NAME_RE.pattern))
+    return value
+
+
+def optional_int(params: Mapping[str, str], name: str, low: int, high: int,
+                 default: Optional[int]) -> Optional[int]:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise _invalid("%s '%s' is not an integer." % (name, raw))
+    if not low <= value <= high:
+        raise _invalid("%s must be between %d and %d." % (name, low, high))
+    return value
+
+
+def optional_bool(params: Mapping[str, str], name: str, default: bool = False) -> bool:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered == "true":
+        return True
+    if lowered == "false":
+        return False
+    raise _invalid("%s '%s' is not a boolean." % (name, raw))
+
+
+def optional_length(params: Mapping[str, str], name: str, low: int, high: int) -> Optional[str]:
+    value = params.get(name)
+    if value is None:
+        return None
+    if not low <= len(value) <= high:
+        raise _invalid("%s must be %d to %d characters long." % (name, low, high))
+    return value
+
+
+def optional_time_ms(params: Mapping[str, str], name: str) -> Optional[int]:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return int(round(parse_timestamp(raw).timestamp() * 1000))
+    except ValueError:
+        raise _invalid("%s '%s' is not an RFC 3339 time." % (name, raw))
+
+
+# ------------------------------------------------------------------ rate limits ----------------
+
+class TokenBucket:
+    def __init__(self, burst: float, refill: float) -> None:
+        self.burst = burst
+        self.refill = refill
+        self.tokens = burst
+        self.updated = time.monotonic()
+
+    def take(self) -> float:
+        """Take one token; return 0.0 on success, else seconds until one is available."""
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.refill)
+        self.updated = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return 0.0
+        return (1.0 - self.tokens) / self.refill if self.refill > 0 else float("inf")
+
+
+# ------------------------------------------------------------------ the emulator ---------------
+
+class LogContext:
+    def __init__(self, method: str, user_agent: str, retry: int) -> None:
+        self.time = fmt_time(time.time())
+        self.method = method
+        self.action: Optional[str] = None
+        self.flow_name: Optional[str] = None
+        self.execution_name: Optional[str] = None
+        self.access_key_id: Optional[str] = None
+        self.signature_algorithm: Optional[str] = None
+        self.user_agent = user_agent
+        self.retry = retry
+
+
+class Emulator:
+    def __init__(self, initial_settings: Optional[Mapping[str, Any]] = None) -> None:
+        self.startup_settings = settings_mod.merge(settings_mod.defaults(), dict(
+            initial_settings or {}))
+        self.store = Store()
+        self.nonces = NonceCache()
+        self.settings: Dict[str, Any] = {}
+        self.buckets: Dict[str, TokenBucket] = {}
+        self.rng = random.Random()
+        self.requests: List[Dict[str, Any]] = []
+        self.counts: Dict[str, int] = {}
+        self.write_count = 0
+        self.total = 0
+        self.seq = 0
+        self.actions: Dict[str, Callable[[Dict[str, str]], Awaitable[Dict[str, Any]]]] = {
+            "CreateFlow": self.create_flow,
+            "UpdateFlow": self.update_flow,
+            "DescribeFlow": self.describe_flow,
+            "ListFlows": self.list_flows,
+            "DeleteFlow": self.delete_flow,
+            "StartExecution": self.start_execution,
+            "StopExecution": self.stop_execution,
+            "DescribeExecution": self.describe_execution,
+            "ListExecutions": self.list_executions,
+            "GetExecutionHistory": self.get_execution_history,
+        }
+        self.reset()
+
+    # -- settings / reset -----------------------------------------------------------------
+    def reset(self) -> None:
+        self.store.clear()
+        self.nonces.clear()
+        self.clear_requests()
+        self.apply_settings(copy.deepcopy(self.startup_settings))
+
+    def apply_settings(self, new: Dict[str, Any]) -> None:
+        old = self.settings
+        self.settings = new
+        if (not old or old.get("quota_scale") != new["quota_scale"]
+                or old.get("quotas_enabled") != new["quotas_enabled"]):
+            self.buckets = {}
+        if not old or old.get("faults") != new["faults"]:
+            self.rng = random.Random(new["faults"].get("seed"))
+
+    def update_settings(self, update: Any) -> Dict[str, Any]:
+        merged = settings_mod.merge(self.settings, update)
+        if isinstance(update, dict) and "faults" in update:
+            # re-posting faults (e.g. the same seed) restarts the random sequence
+            self.settings["faults"] = None
+        self.apply_settings(merged)
+        return self.settings
+
+    def clear_requests(self) -> None:
+        self.requests = []
+        self.counts = {}
+        self.write_count = 0
+        self.total = 0
+        self.seq = 0
+
+    # -- request log ------------------------------------------------------------------------
+    def log(self, ctx: LogContext, http_status: Optional[int], code: Optional[str]) -> None:
+        self.seq += 1
+        self.total += 1
+        action = ctx.action or ""
+        self.counts[action] = self.counts.get(action, 0) + 1
+        if is_write(ctx.action):
+            self.write_count += 1
+        self.requests.append({
+            "seq": self.seq,
+            "time": ctx.time,
+            "method": ctx.method,
+            "action": ctx.action,
+            "http_status": http_status,
+            "code": code,
+            "flow_name": ctx.flow_name,
+            "execution_name": ctx.execution_name,
+            "access_key_id": ctx.access_key_id,
+            "signature_algorithm": ctx.signature_algorithm,
+            "user_agent": ctx.user_agent,
+            "retry": ctx.retry,
+        })
+        if len(self.requests) > REQUEST_LOG_MAX:
+            del self.requests[: len(self.requests) - REQUEST_LOG_MAX]
+
+    def request_log(self) -> Dict[str, Any]:
+        return {"requests": list(self.requests), "counts": dict(self.counts),
+                "write_count": self.write_count, "total": self.total}
+
+    # -- pipeline -----------------------------------------------------------------------------
+    def _bucket(self, action: str) -> TokenBucket:
+        bucket = self.buckets.get(action)
+        if bucket is None:
+            burst, refill = QUOTAS.get(action, DEFAULT_QUOTA)
+            scale = float(self.settings["quota_scale"])
+            bucket = TokenBucket(max(1.0, burst * scale), refill * scale)
+            self.buckets[action] = bucket
+        return bucket
+
+    def _rate_limit(self, action: str) -> None:
+        if not self.settings["quotas_enabled"]:
+            return
+        wait = self._bucket(action).take()
+        if wait > 0:
+            headers = {}
+            if wait >= 1.0:
+                headers["x-acs-retry-after"] = str(int(math.ceil(wait)))
+            raise ApiError("ResourceThrottled", headers=headers)
+
+    async def _faults(self, action: str) -> None:
+        faults = self.settings["faults"]
+        latency = faults.get("latency_ms")
+        if latency:
+            low, high = latency
+            delay = low if high <= low else self.rng.uniform(low, high)
+            if delay > 0:
+                await asyncio.sleep(delay / 1000.0)
+        if faults.get("drop_rate") and self.rng.random() < faults["drop_rate"]:
+            raise DropConnection()
+        if faults.get("error_500_rate") and self.rng.random() < faults["error_500_rate"]:
+            raise ApiError("InternalServerError")
+        if faults.get("error_429_rate") and self.rng.random() < faults["error_429_rate"]:
+            raise ApiError("ResourceThrottled")
+        if (action == "StopExecution" and faults.get("error_409_rate")
+                and self.rng.random() < faults["error_409_rate"]):
+            raise ApiError("ConcurrentUpdateError")
+
+    async def handle(self, req: IncomingRequest, ctx: LogContext, size: int) -> Dict[str, Any]:
+        params = req.params()
+        auth_header = req.headers.get("authorization", "")
+        ctx.action = params.get("Action") or req.headers.get("x-acs-action")
+        ctx.flow_name = params.get("FlowName") or (
+            params.get("Name") if ctx.action and "Flow" in ctx.action else None)
+        ctx.execution_name = params.get("ExecutionName")
+        ctx.access_key_id = params.get("AccessKeyId")
+        if auth_header.startswith("ACS3-HMAC-SHA256"):
+            ctx.signature_algorithm = "ACS3-HMAC-SHA256"
+            ctx.action = req.headers.get("x-acs-action") or params.get("Action")
+            match = re.search(r"Credential=([^,\s]+)", auth_header)
+            ctx.access_key_id = match.group(1) if match else None
+        elif "Signature" in params or "AccessKeyId" in params:
+            ctx.signature_algorithm = "RPC-V1-HMAC-SHA1"
+        if size > MAX_REQUEST_BYTES:
+            raise ApiError("EntityTooLarge", MAX_REQUEST_BYTES)
+
+        auth: AuthResult = verify(req, self.settings, self.nonces,
+                                  datetime.now(timezone.utc), time.monotonic())
+        if auth.access_key_id:
+            ctx.access_key_id = auth.access_key_id
+        version, action = auth.version, auth.action
+        v3 = auth.algorithm == "ACS3-HMAC-SHA256"
+        if not version:
+            if v3:
+                raise ApiError("MissingRequiredHeader", "x-acs-version")
+            raise ApiError("MissingRequiredParams", "Version")
+        if version != API_VERSION:
+            raise ApiError("APIVersionNotSupported", version)
+        if not action:
+            if v3:
+                raise ApiError("MissingRequiredHeader", "x-acs-action")
+            raise ApiError("MissingRequiredParams", "Action")
+        handler = self.actions.get(action)
+        if handler is None:
+            raise ApiError("ActionNotSupported", action)
+        self._rate_limit(action)
+        await self._faults(action)
+        return await handler(params)
+
+    # -- lookups ------------------------------------------------------------------------------
+    def _flow(self, name: str) -> Flow:
+        flow = self.store.flows.get(name)
+        if flow is None:
+            raise ApiError("FlowNotExists", name)
+        return flow
+
+    def _execution(self, params: Mapping[str, str]) -> Execution:
+        flow_name = check_name("FlowName", required(params, "FlowName"))
+        exec_name = check_name("ExecutionName", required(params, "ExecutionName"))
+        flow = self._flow(flow_name)
+        ex = flow.executions.get(exec_name)
+        if ex is None:
+            raise ApiError("ExecutionNotExists", exec_name, flow_name)
+        return ex
+
+    # -- flow actions -------------------------------------------------------------------------
+    async def create_flow(self, params: Dict[str, str]) -> Dict[str, Any]:
+        name = check_name("Name", required(params, "Name"))
+        definition = required(params, "Definition")
+        description = required(params, "Description")
+        type_ = required(params, "Type")
+        mode = params.get("ExecutionMode") or "Standard"
+        if mode not in ("Standard", "Express"):
+            raise _invalid("ExecutionMode must be Standard or Express.")
+        optional_length(params, "Description", 0, 256)
+        if name in self.store.flows:
+            raise ApiError("FlowAlreadyExists", name)
+        flow = self.store.create_flow(name, definition=definition, description=description,
+                                      type_=type_, role_arn=params.get("RoleArn", ""),
+                                      execution_mode=mode)
+        return flow.to_api()
+
+    async def update_flow(self, params: Dict[str, str]) -> Dict[str, Any]:
+        name = check_name("Name", required(params, "Name"))
+        flow = self._flow(name)
+        for param, attr in (("Definition", "definition"), ("Description", "description"),
+                            ("Type", "type"), ("RoleArn", "role_arn")):
+            if params.get(param):
+                setattr(flow, attr, params[param])
+        flow.last_modified_time = fmt_time(time.time())
+        return flow.to_api()
+
+    async def describe_flow(self, params: Dict[str, str]) -> Dict[str, Any]:
+        return self._flow(check_name("Name", required(params, "Name"))).to_api()
+
+    async def list_flows(self, params: Dict[str, str]) -> Dict[str, Any]:
+        limit = optional_int(params, "Limit", 1, 1000, 60)
+        assert limit is not None
+        names = sorted(self.store.flows)
+        token = params.get("NextToken")
+        if token:
+            if token not in self.store.flows:
+                raise _invalid("NextToken '%s' is not valid." % token)
+            names = [n for n in names if n >= token]
+        out: Dict[str, Any] = {"Flows": [self.store.flows[n].to_api() for n in names[:limit]]}
+        if len(names) > limit:
+            out["NextToken"] = names[limit]
+        return out
+
+    async def delete_flow(self, params: Dict[str, str]) -> Dict[str, Any]:
+        name = check_name("Name", required(params, "Name"))
+        self._flow(name)
+        self.store.delete_flow(name)
+        return {}
+
+    # -- execution actions --------------------------------------------------------------------
+    async def start_execution(self, params: Dict[str, str]) -> Dict[str, Any]:
+        flow_name = check_name("FlowName", required(params, "FlowName"))
+        exec_name = params.get("ExecutionName") or None
+        if exec_name is not None:
+            check_name("ExecutionName", exec_name)
+        input_ = params.get("Input") or None
+        if input_ is not None:
+            try:
+                parsed = json.loads(input_)
+            except ValueError:
+                raise _invalid("Input is not valid JSON.")
+            if not isinstance(parsed, dict):
+                raise _invalid("Input must be a JSON object.")
+        flow = self._flow(flow_name)
+        if flow.execution_mode != "Standard":
+            raise _invalid("StartExecution needs a flow in Standard mode.")
+        if exec_name is None:
+            exec_name = "exec-" + uuid.uuid4().hex
+        existing = flow.executions.get(exec_name)
+        if existing is not None:
+            if existing.status in TERMINAL:
+                raise ApiError("ExecutionAlreadyExists", exec_name, flow_name)
+            return existing.to_api()
+        starting = float(self.settings["starting_seconds"])
+        succeed_after = None if flow.run_seconds is None else starting + float(flow.run_seconds)
+        ex = self.store.start_execution(flow, exec_name, input_, status="Starting",
+                                        running_after=starting, succeed_after=succeed_after)
+        return ex.to_api()
+
+    async def stop_execution(self, params: Dict[str, str]) -> Dict[str, Any]:
+        error = optional_length(params, "Error", 1, 128)
+        cause = optional_length(params, "Cause", 1, 4096)
+        ex = self._execution(params)
+        if ex.status in TERMINAL:
+            raise ApiError("ExecutionAlreadyCompleted", ex.name, ex.flow.name)
+        reply = ex.to_api()
+        if not ex.stop_requested:
+            ex.stop_requested = True
+            delay = float(self.settings["stop_delay_seconds"])
+            if delay <= 0:
+                ex.set_status("Stopped", error=error, cause=cause)
+            else:
+                ex.schedule(time.monotonic() + delay, "Stopped", error=error, cause=cause)
+        return reply
+
+    async def describe_execution(self, params: Dict[str, str]) -> Dict[str, Any]:
+        wait = optional_int(params, "WaitTimeSeconds", 0, 60, 0)
+        ex = self._execution(params)
+        if wait:
+            await self.store.wait_for_terminal(ex, float(wait))
+            ex = self._execution(params)  # it may have been deleted meanwhile
+        reply = ex.to_api()
+        if self.settings["race"] and reply["Status"] in IN_PROGRESS:
+            ex.set_status("Succeeded")
+        return reply
+
+    async def list_executions(self, params: Dict[str, str]) -> Dict[str, Any]:
+        flow_name = check_name("FlowName", required(params, "FlowName"))
+        limit = optional_int(params, "Limit", 1, 100, 60)
+        assert limit is not None
+        status = params.get("Status") or None
+        if status is not None and status not in STATUSES:
+            raise _invalid("Status '%s' is not one of %s." % (status, ", ".join(STATUSES)))
+        prefix = params.get("ExecutionNamePrefix") or ""
+        begin = optional_time_ms(params, "StartedTimeBegin")
+        end = optional_time_ms(params, "StartedTimeEnd")
+        metadata_only = optional_bool(params, "MetadataOnly")
+        flow = self._flow(flow_name)
+        items = sorted(flow.executions.values(), key=Execution.sort_key)
+        token = params.get("NextToken")
+        if token:
+            anchor = flow.executions.get(token)
+            if anchor is None:
+                raise _invalid("NextToken '%s' is not valid." % token)
+            start = anchor.sort_key()
+            items = [ex for ex in items if ex.sort_key() >= start]
+        selected = [
+            ex for ex in items
+            if ex.name.startswith(prefix)
+            and (status is None or ex.status == status)
+            and (begin is None or ex.started_ms >= begin)
+            and (end is None or ex.started_ms <= end)
+        ]
+        out: Dict[str, Any] = {
+            "Executions": [ex.to_api(metadata_only) for ex in selected[:limit]]}
+        if len(selected) > limit:
+            out["NextToken"] = selected[limit].name
+        return out
+
+    async def get_execution_history(self, params: Dict[str, str]) -> Dict[str, Any]:
+        limit = optional_int(params, "Limit", 1, 1000, 60)
+        assert limit is not None
+        token = params.get("NextToken")
+        start = 1
+        if token:
+            try:
+                start = int(token)
+            except ValueError:
+                raise _invalid("NextToken '%s' is not valid." % token)
+            if start < 1:
+                raise _invalid("NextToken '%s' is not valid." % token)
+        ex = self._execution(params)
+        ex.refresh()
+        events = ex.events[start - 1:]
+        out: Dict[str, Any] = {"Events": [dict(e) for e in events[:limit]]}
+        if len(events) > limit:
+            out["NextToken"] = str(events[limit]["EventId"])
+        return out

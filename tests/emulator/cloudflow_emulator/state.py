@@ -1,0 +1,306 @@
+"""Flows, executions, history and the lazily computed execution lifecycle.
+
+All state lives in one asyncio event loop; nothing here awaits, so no locks are needed.
+Status is computed from scheduled transitions (monotonic clock) when it is read; every
+change sets the execution's asyncio event so long-polls wake at once. A long-poll also
+sleeps only until the next scheduled transition, so scheduled changes wake it too.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+import uuid
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Optional, Tuple
+
+STATUSES = ("Starting", "Running", "Stopped", "Succeeded", "Failed", "TimedOut")
+TERMINAL = ("Stopped", "Succeeded", "Failed", "TimedOut")
+IN_PROGRESS = ("Starting", "Running")
+
+
+def wall_from_mono(mono: float) -> float:
+    """Wall-clock epoch seconds for a monotonic instant."""
+    return time.time() - (time.monotonic() - mono)
+
+
+def fmt_time(epoch: float) -> str:
+    dt = datetime.fromtimestamp(epoch, tz=timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (dt.microsecond // 1000)
+
+
+def now_str() -> str:
+    return fmt_time(time.time())
+
+
+_STEP_NAME = re.compile(r"^\s*-?\s*name:\s*['\"]?([A-Za-z0-9_.-]+)", re.MULTILINE)
+
+
+def first_step_name(definition: str) -> str:
+    for match in _STEP_NAME.finditer(definition or ""):
+        return match.group(1)
+    return "Step1"
+
+
+class Flow:
+    def __init__(self, name: str, definition: str = "", description: str = "",
+                 type_: str = "FDL", role_arn: str = "", execution_mode: str = "Standard",
+                 run_seconds: Optional[float] = None) -> None:
+        self.name = name
+        self.id = str(uuid.uuid4())
+        self.definition = definition
+        self.description = description
+        self.type = type_
+        self.role_arn = role_arn
+        self.execution_mode = execution_mode or "Standard"
+        self.run_seconds = run_seconds
+        self.created_time = now_str()
+        self.last_modified_time = self.created_time
+        self.executions: Dict[str, "Execution"] = {}
+
+    def to_api(self) -> Dict[str, Any]:
+        return {
+            "Name": self.name, "Id": self.id, "Definition": self.definition,
+            "Description": self.description, "Type": self.type, "RoleArn": self.role_arn,
+            "ExecutionMode": self.execution_mode, "CreatedTime": self.created_time,
+            "LastModifiedTime": self.last_modified_time,
+        }
+
+    def to_control(self) -> Dict[str, Any]:
+        out = self.to_api()
+        out["run_seconds"] = self.run_seconds
+        out["execution_count"] = len(self.executions)
+        return out
+
+
+class Execution:
+    def __init__(self, store: "Store", flow: Flow, name: str, input_: Optional[str],
+                 status: str = "Starting", started_wall: Optional[float] = None) -> None:
+        self.store = store
+        self.flow = flow
+        self.name = name
+        self.input = input_
+        self.output: Optional[str] = None
+        self._status = status
+        self.started_wall = started_wall if started_wall is not None else time.time()
+        self.started_ms = int(round(self.started_wall * 1000))
+        self.stopped_wall: Optional[float] = None
+        # scheduled transitions: (monotonic time, status, extra)
+        self.pending: List[Tuple[float, str, Dict[str, Any]]] = []
+        self.stop_requested = False
+        self.events: List[Dict[str, Any]] = []
+        self.changed = asyncio.Event()
+        self.step_name = first_step_name(flow.definition)
+        self._event("ExecutionStarted", None, self.started_wall,
+                    {"input": self._json_or_empty(input_)})
+        if status == "Running":
+            self._event("StepEntered", self.step_name, self.started_wall,
+                        {"input": self._json_or_empty(input_)})
+
+    @staticmethod
+    def _json_or_empty(text: Optional[str]) -> Any:
+        if not text:
+            return {}
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+
+    # -- history ---------------------------------------------------------------------------
+    def _event(self, type_: str, step: Optional[str], wall: float, detail: Dict[str, Any]) -> None:
+        event_id = len(self.events) + 1
+        self.events.append({
+            "EventId": event_id,
+            "ScheduleEventId": event_id - 1,
+            "Type": type_,
+            "StepName": step or "",
+            "Time": fmt_time(wall),
+            "EventDetail": json.dumps(detail, ensure_ascii=False, separators=(",", ":")),
+        })
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def _apply(self, status: str, wall: float, extra: Dict[str, Any]) -> None:
+        previous = self._status
+        if previous in TERMINAL or previous == status:
+            return
+        self._status = status
+        if status == "Running":
+            self._event("StepEntered", self.step_name, wall,
+                        {"input": self._json_or_empty(self.input)})
+            return
+        self.stopped_wall = wall
+        self.pending = []
+        if status == "Succeeded":
+            if extra.get("output") is not None:
+                self.output = extra["output"]
+            elif self.output is None:
+                self.output = self.input if self.input else "{}"
+            if previous == "Running":
+                self._event("StepExited", self.step_name, wall,
+                            {"output": self._json_or_empty(self.output)})
+            self._event("ExecutionSucceeded", None, wall,
+                        {"output": self._json_or_empty(self.output)})
+        else:
+            if extra.get("output") is not None:
+                self.output = extra["output"]
+            detail = {"error": extra.get("error") or "", "cause": extra.get("cause") or ""}
+            if previous == "Running" and status in ("Failed", "TimedOut"):
+                self._event("StepFailed", self.step_name, wall, detail)
+            self._event("Execution" + status, None, wall, detail)
+
+    def notify(self) -> None:
+        self.changed.set()
+        self.changed = asyncio.Event()
+
+    def refresh(self, now: Optional[float] = None) -> bool:
+        """Apply due scheduled transitions; return True when the status changed."""
+        if not self.pending:
+            return False
+        now = time.monotonic() if now is None else now
+        changed = False
+        while self.pending and self.pending[0][0] <= now:
+            at, status, extra = self.pending.pop(0)
+            before = self._status
+            self._apply(status, wall_from_mono(at), extra)
+            changed = changed or before != self._status
+        if changed:
+            self.notify()
+        return changed
+
+    @property
+    def status(self) -> str:
+        self.refresh()
+        return self._status
+
+    def next_transition(self) -> Optional[float]:
+        return self.pending[0][0] if self.pending else None
+
+    def schedule(self, at: float, status: str, **extra: Any) -> None:
+        self.pending.append((at, status, extra))
+        self.pending.sort(key=lambda item: item[0])
+        self.notify()  # long-polls recompute when to wake up
+
+    def set_status(self, status: str, **extra: Any) -> None:
+        """Move to status now (control surface / stop) and wake waiters."""
+        self.refresh()
+        if status in TERMINAL:
+            self.pending = []
+        else:
+            self.pending = [p for p in self.pending if p[1] in TERMINAL]
+        self._apply(status, time.time(), extra)
+        self.notify()
+
+    # -- views -----------------------------------------------------------------------------
+    def to_api(self, metadata_only: bool = False) -> Dict[str, Any]:
+        status = self.status
+        out: Dict[str, Any] = {
+            "Name": self.name,
+            "FlowName": self.flow.name,
+            "Status": status,
+            "StartedTime": fmt_time(self.started_ms / 1000.0),
+        }
+        if not metadata_only:
+            out["FlowDefinition"] = self.flow.definition
+            if self.input is not None:
+                out["Input"] = self.input
+            if self.output is not None:
+                out["Output"] = self.output
+        if status in TERMINAL and self.stopped_wall is not None:
+            out["StoppedTime"] = fmt_time(self.stopped_wall)
+        return out
+
+    def to_control(self) -> Dict[str, Any]:
+        out = self.to_api()
+        out["pending"] = [
+            {"status": s, "in_seconds": round(max(0.0, at - time.monotonic()), 3)}
+            for at, s, _ in self.pending
+        ]
+        return out
+
+    def sort_key(self) -> Tuple[int, str]:
+        return (self.started_ms, self.name)
+
+
+class Store:
+    def __init__(self) -> None:
+        self.flows: Dict[str, Flow] = {}
+        self.shutting_down = False
+
+    def clear(self) -> None:
+        for flow in self.flows.values():
+            for ex in flow.executions.values():
+                ex.notify()
+        self.flows = {}
+
+    def wake_all(self) -> None:
+        for flow in self.flows.values():
+            for ex in flow.executions.values():
+                ex.notify()
+
+    def shutdown(self) -> None:
+        self.shutting_down = True
+        self.wake_all()
+
+    def create_flow(self, name: str, **kwargs: Any) -> Flow:
+        flow = Flow(name, **kwargs)
+        self.flows[name] = flow
+        return flow
+
+    def delete_flow(self, name: str) -> None:
+        flow = self.flows.pop(name)
+        for ex in flow.executions.values():
+            ex.notify()
+
+    def start_execution(self, flow: Flow, name: str, input_: Optional[str],
+                        status: str = "Starting", running_after: Optional[float] = None,
+                        succeed_after: Optional[float] = None,
+                        started_wall: Optional[float] = None) -> Execution:
+        """Create an execution in `status`. A Starting execution becomes Running after
+        running_after seconds (None = never by itself, 0 = at once); an in-progress one
+        becomes Succeeded succeed_after seconds from now (None = runs until told)."""
+        now = time.monotonic()
+        if status == "Starting" and running_after is not None and running_after <= 0:
+            status = "Running"
+        initial = "Starting" if status in TERMINAL else status
+        ex = Execution(self, flow, name, input_, status=initial, started_wall=started_wall)
+        flow.executions[name] = ex
+        if status in TERMINAL:
+            ex.set_status(status)
+            return ex
+        if status == "Starting" and running_after is not None:
+            ex.schedule(now + running_after, "Running")
+        if succeed_after is not None:
+            ex.schedule(now + max(0.0, float(succeed_after)), "Succeeded")
+        return ex
+
+    async def wait_for_terminal(self, ex: Execution, timeout: float) -> None:
+        """Return when ex is terminal, when timeout seconds passed, on shutdown or deletion."""
+        deadline = time.monotonic() + timeout
+        while True:
+            now = time.monotonic()
+            if ex.status in TERMINAL or now >= deadline or self.shutting_down:
+                return
+            if self.flows.get(ex.flow.name) is not ex.flow or ex.flow.executions.get(
+                    ex.name) is not ex:
+                return
+            wake_at = deadline
+            nxt = ex.next_transition()
+            if nxt is not None:
+                wake_at = min(wake_at, nxt)
+            event = ex.changed
+            try:
+                await asyncio.wait_for(event.wait(), max(0.0, wake_at - now) + 0.0005)
+            except asyncio.TimeoutError:
+                pass
+
+
+def parse_status_time(value: str) -> float:
+    """RFC 3339 -> epoch seconds (for seeded StartedTime)."""
+    text = value.strip()
+    if text[-1:] in ("Z", "z"):
+        text = text[:-1] + "+00:00"
+    dt = datetime.fromisoformat(text)
+    if dt.tzinfo is None:
+        raise ValueError("started_time needs a time zone (e.g. Z)")
+    return dt.timestamp()

@@ -172,6 +172,7 @@ class Emulator:
         self.store.clear()
         self.nonces.clear()
         self.clear_requests()
+        self.settings = {}
         self.apply_settings(copy.deepcopy(self.startup_settings))
 
     def apply_settings(self, new: Dict[str, Any]) -> None:

@@ -507,7 +507,7 @@ def step_sanity(core):
         command.extend(os.environ['SANITY_ARGS'].split())
     code, output = run_command(command, cwd=copy, env=env)
     fail_if_all_skipped(output)
-    tests = re.findall(r"Running sanity test '([^']+)'", output)
+    tests = re.findall(r"""Running sanity test ["']([^"']+)["']""", output)
     if code != 0:
         raise StepFailed('ansible-test sanity exited %d' % code)
     if not tests:
@@ -573,6 +573,7 @@ def step_integration(core):
 def step_ansible_lint(core):
     sync_copy(core.version)
     env = base_env(core, collections_root(core.version))
+    env.pop('ANSIBLE_COLLECTIONS_SCAN_SYS_PATH')  # ansible-lint warns when it is off
     check_command([os.path.join(core.bin, 'ansible-lint')], env=env)
 
 
@@ -633,7 +634,8 @@ def build_and_install(core, install_root):
     if len(artifacts) != 1:
         raise StepFailed('expected one artifact in build/, found %d' % len(artifacts))
     check_command([os.path.join(core.bin, 'ansible-galaxy'), 'collection', 'install', '--force',
-                   '-p', install_root, artifacts[0]], env=env, what='ansible-galaxy collection install')
+                   '-p', install_root, artifacts[0]], env=base_env(core, install_root),
+                  what='ansible-galaxy collection install')
     return artifacts[0]
 
 

@@ -344,13 +344,19 @@ def resolve_region(options: t.Mapping[str, t.Optional[str]], environ: t.Mapping[
 def resolve_credentials(
     options: t.Mapping[str, t.Optional[str]],
     *,
-    environ: t.Mapping[str, str] = os.environ,
+    environ: t.Optional[t.Mapping[str, str]] = None,
     config_path: t.Optional[str] = None,
     metadata_url: str = DEFAULT_METADATA_URL,
     sts_endpoint: t.Optional[str] = None,
     timeout: float = 5.0,
 ) -> t.Tuple[Credentials, t.Optional[str]]:
-    """(credentials, region) from the first source in the chain that has credentials."""
+    """(credentials, region) from the first source in the chain that has credentials.
+
+    environ defaults to os.environ, read at call time so that an explicit option always wins over
+    whatever the environment held when the module was imported.
+    """
+    if environ is None:
+        environ = os.environ
     profile_file = _ProfileFile(config_path or default_config_path(), _given(options.get("profile")) or _first_env(environ, ENV_PROFILE_NAMES))
     region = resolve_region(options, environ, profile_file)
     tried = ["module options access_key_id/access_key_secret"]

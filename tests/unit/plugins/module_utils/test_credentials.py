@@ -213,7 +213,9 @@ def test_environment_wins_over_profile(tmp_path: Path) -> None:
 
 
 def test_empty_values_count_as_unset(missing_config: str) -> None:
-    environ = dict(NO_METADATA, ALIBABA_CLOUD_ACCESS_KEY_ID="", ALIBABA_CLOUD_ACCESS_KEY_SECRET=" ", ALICLOUD_ACCESS_KEY="old-id", ALICLOUD_SECRET_KEY="old-secret")
+    environ = dict(
+        NO_METADATA, ALIBABA_CLOUD_ACCESS_KEY_ID="", ALIBABA_CLOUD_ACCESS_KEY_SECRET=" ", ALICLOUD_ACCESS_KEY="old-id", ALICLOUD_SECRET_KEY="old-secret"
+    )
     credentials, _region = resolve_credentials({"access_key_id": "", "access_key_secret": None}, environ=environ, config_path=missing_config)
     assert credentials.access_key_id == "old-id"
     assert credentials.security_token is None

@@ -230,7 +230,7 @@ def test_full_jitter_bounds_and_exponential_cap() -> None:
     caps = [min(20.0, 0.25 * 2 ** retry_number) for retry_number in range(10)]
     assert caps[:4] == [0.25, 0.5, 1.0, 2.0] and caps[-1] == 20.0
     for retry_number, cap in enumerate(caps):
-        samples = [policy.delay(retry_number, None, rng) for _ in range(300)]
+        samples = [policy.delay(retry_number, None, rng) for _attempt in range(300)]
         assert all(0.0 <= delay <= cap for delay in samples)
         # Full jitter spreads over the whole range, not around a fixed value.
         assert max(samples) > 0.8 * cap and min(samples) < 0.2 * cap
@@ -240,7 +240,7 @@ def test_full_jitter_bounds_and_exponential_cap() -> None:
 def test_retry_after_is_a_floor_capped_at_max_delay() -> None:
     policy = RetryPolicy(base_delay=0.25, max_delay=20.0)
     rng = random.Random(5)
-    assert all(3.0 <= policy.delay(0, 3.0, rng) <= 3.0 for _ in range(20))
+    assert all(policy.delay(0, 3.0, rng) == 3.0 for _attempt in range(20))
     assert policy.delay(0, 500.0, rng) == 20.0
 
 
@@ -396,7 +396,7 @@ class FakeClock:
 def test_token_bucket_allows_burst_then_paces() -> None:
     clock = FakeClock()
     bucket = TokenBucket(3, 2.0, clock=clock, sleep=clock.sleep)
-    waits = [bucket.acquire() for _ in range(7)]
+    waits = [bucket.acquire() for _attempt in range(7)]
     assert waits[:3] == [0.0, 0.0, 0.0]
     assert waits[3:] == pytest.approx([0.5, 0.5, 0.5, 0.5])
     assert clock.now == pytest.approx(102.0)
@@ -408,7 +408,7 @@ def test_token_bucket_refills_up_to_burst_only() -> None:
     bucket.acquire()
     bucket.acquire()
     clock.now += 1000
-    assert [bucket.acquire() for _ in range(3)] == pytest.approx([0.0, 0.0, 1.0])
+    assert [bucket.acquire() for _attempt in range(3)] == pytest.approx([0.0, 0.0, 1.0])
 
 
 def test_token_bucket_queues_concurrent_callers() -> None:
@@ -422,7 +422,7 @@ def test_token_bucket_queues_concurrent_callers() -> None:
             frozen_sleeps.append(seconds)
 
     bucket = TokenBucket(2, 4.0, clock=clock, sleep=record)
-    threads = [threading.Thread(target=bucket.acquire) for _ in range(10)]
+    threads = [threading.Thread(target=bucket.acquire) for _attempt in range(10)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -437,7 +437,7 @@ def test_rate_limiter_uses_service_quotas_scaled_and_starts_full() -> None:
     assert DEFAULT_QUOTA == (10, 2)
     clock = FakeClock()
     limiter = RateLimiter(0.5, clock=clock, sleep=clock.sleep)
-    assert [limiter.acquire("StopExecution") for _ in range(5)] == [0.0] * 5
+    assert [limiter.acquire("StopExecution") for _attempt in range(5)] == [0.0] * 5
     assert limiter.acquire("StopExecution") == pytest.approx(1.0)
     assert limiter.bucket("DescribeExecution").burst == 25 and limiter.bucket("DescribeExecution").rate == 2.5
     assert limiter.bucket("StartExecution").rate == 50
@@ -447,7 +447,7 @@ def test_rate_limiter_uses_service_quotas_scaled_and_starts_full() -> None:
 def test_rate_limiter_can_be_disabled(scale: float) -> None:
     clock = FakeClock()
     limiter = RateLimiter(scale, clock=clock, sleep=clock.sleep)
-    assert [limiter.acquire("StopExecution") for _ in range(100)] == [0.0] * 100
+    assert [limiter.acquire("StopExecution") for _attempt in range(100)] == [0.0] * 100
     assert clock.sleeps == []
 
 

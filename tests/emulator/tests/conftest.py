@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Iterator
@@ -16,19 +17,28 @@ from helpers import Api  # noqa: E402
 EMULATOR_DIR = Path(__file__).resolve().parents[1]
 
 
-def start_emulator(*args: str) -> "tuple[subprocess.Popen, str]":
+def start_emulator(*args: str, stderr_path: "str | None" = None
+                   ) -> "tuple[subprocess.Popen, str]":
+    """Start `python -m cloudflow_emulator --port 0 ARGS`; return (process, url).
+    stderr goes to a file (a pipe nobody reads could fill up and block the server)."""
+    if stderr_path is None:
+        fd, stderr_path = tempfile.mkstemp(prefix="cloudflow-emulator-", suffix=".log")
+        os.close(fd)
     env = dict(os.environ)
     env["PYTHONPATH"] = str(EMULATOR_DIR) + os.pathsep + env.get("PYTHONPATH", "")
     env["PYTHONUNBUFFERED"] = "1"
     proc = subprocess.Popen(
         [sys.executable, "-m", "cloudflow_emulator", "--port", "0", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE, stderr=open(stderr_path, "w"), text=True, env=env,
     )
+    proc.stderr_path = stderr_path  # type: ignore[attr-defined]
     assert proc.stdout is not None
     line = proc.stdout.readline()
     if not line.startswith("CLOUDFLOW_EMULATOR_URL="):
         proc.kill()
-        raise RuntimeError("emulator did not start: %r %s" % (line, proc.stderr.read()))
+        proc.wait(5)
+        raise RuntimeError("emulator did not start: %r %s" % (
+            line, Path(stderr_path).read_text(errors="replace")))
     return proc, line.strip().split("=", 1)[1]
 
 
@@ -45,7 +55,9 @@ def stop_emulator(proc: subprocess.Popen) -> int:
 def emulator_url() -> Iterator[str]:
     proc, url = start_emulator()
     yield url
-    stop_emulator(proc)
+    assert stop_emulator(proc) == 0
+    log = Path(proc.stderr_path).read_text(errors="replace")  # type: ignore[attr-defined]
+    assert "Traceback" not in log and "Exception in ASGI" not in log, log[-4000:]
 
 
 @pytest.fixture()

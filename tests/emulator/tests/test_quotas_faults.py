@@ -1,0 +1,151 @@
+"""Rate limiting (token buckets) and fault injection."""
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from helpers import Api
+
+E = {"FlowName": "f1", "ExecutionName": "e1"}
+
+
+def codes(api: Api, action: str, params, n: int):  # type: ignore[no-untyped-def]
+    out = []
+    for _ in range(n):
+        resp = api.request(action, params)
+        out.append((resp.status_code, resp.json().get("Code")))
+    return out
+
+
+def test_default_buckets(api: Api, control) -> None:  # type: ignore
+    control.seed("f1", "e1")
+    res = codes(api, "ListExecutions", {"FlowName": "f1"}, 12)
+    assert res[:10] == [(200, None)] * 10
+    assert (429, "ResourceThrottled") in res[10:]
+    res = codes(api, "DescribeExecution", E, 52)
+    assert res[:50] == [(200, None)] * 50 and res[-1] == (429, "ResourceThrottled")
+    # buckets are per action: another action is still allowed
+    assert api.request("DescribeFlow", {"Name": "f1"}).status_code == 200
+
+
+def test_retry_after_header(api: Api, control) -> None:  # type: ignore
+    control.config(quota_scale=0.1)  # ListFlows: burst 1, refill 0.2/s -> 5 s wait
+    assert api.request("ListFlows").status_code == 200
+    resp = api.request("ListFlows")
+    assert resp.status_code == 429
+    assert int(resp.headers["x-acs-retry-after"]) >= 1
+    control.config(quota_scale=1.0)
+    for _ in range(10):
+        api.request("ListFlows")
+    resp = api.request("ListFlows")  # refill 2/s: wait < 1 s -> no header
+    assert resp.status_code == 429 and "x-acs-retry-after" not in resp.headers
+
+
+def test_quota_scale_and_switch(api: Api, control) -> None:  # type: ignore
+    control.config(quota_scale=2.0)
+    res = codes(api, "ListFlows", {}, 21)
+    assert res[:20] == [(200, None)] * 20 and res[20] == (429, "ResourceThrottled")
+    control.config(quotas_enabled=False)
+    assert codes(api, "ListFlows", {}, 30) == [(200, None)] * 30
+
+
+def test_start_execution_burst(api: Api, control) -> None:  # type: ignore
+    control.flow("f1")
+    ok = throttled = 0
+    for i in range(250):
+        resp = api.request("StartExecution", {"FlowName": "f1", "ExecutionName": "e%d" % i})
+        if resp.status_code == 200:
+            ok += 1
+        else:
+            assert resp.json()["Code"] == "ResourceThrottled"
+            throttled += 1
+            if throttled >= 3:
+                break
+    assert ok >= 100 and throttled >= 1  # burst 100, refill 100/s
+
+
+def test_bucket_parameters() -> None:
+    from cloudflow_emulator.api import Emulator
+
+    emu = Emulator()
+    expected = {"StartExecution": (100, 100), "DescribeExecution": (50, 5),
+                "GetExecutionHistory": (50, 5), "ListExecutions": (10, 2),
+                "StopExecution": (10, 2), "CreateFlow": (10, 2)}
+    for action, (burst, refill) in expected.items():
+        bucket = emu._bucket(action)
+        assert (bucket.burst, bucket.refill) == (burst, refill), action
+    emu.update_settings({"quota_scale": 0.5})
+    assert (emu._bucket("DescribeExecution").burst, emu._bucket("DescribeExecution").refill) \
+        == (25, 2.5)
+
+
+def test_fault_500_does_not_change_state(api: Api, control) -> None:  # type: ignore
+    control.flow("f1")
+    control.config(faults={"error_500_rate": 1.0})
+    body = api.error("StartExecution", E, status=500, code="InternalServerError")
+    assert body["Message"]
+    assert control.get("/executions?flow_name=f1")["executions"] == []
+    control.config(faults=None)
+    api.call("StartExecution", E)
+
+
+def test_fault_429(api: Api, control) -> None:  # type: ignore
+    control.seed("f1", "e1")
+    control.config(faults={"error_429_rate": 1.0})
+    api.error("DescribeExecution", E, status=429, code="ResourceThrottled")
+
+
+def test_fault_409_only_stop(api: Api, control) -> None:  # type: ignore
+    control.seed("f1", "e1")
+    control.config(faults={"error_409_rate": 1.0})
+    api.call("DescribeExecution", E)
+    api.error("StopExecution", E, status=409, code="ConcurrentUpdateError")
+    assert control.status("f1", "e1") == "Running"
+
+
+def test_faults_after_signature_check(api: Api, control) -> None:  # type: ignore
+    control.seed("f1", "e1")
+    control.config(faults={"error_500_rate": 1.0})
+    api.error("DescribeExecution", E, status=403, code="SignatureNotMatch", secret="bad")
+
+
+def test_fault_latency(api: Api, control) -> None:  # type: ignore
+    import time
+
+    control.seed("f1", "e1")
+    control.config(faults={"latency_ms": [200, 200]})
+    t0 = time.monotonic()
+    api.call("DescribeExecution", E)
+    assert time.monotonic() - t0 >= 0.19
+    control.config(faults={"latency_ms": [0, 50]})
+    api.call("DescribeExecution", E)
+
+
+def test_fault_drop_connection(api: Api, control) -> None:  # type: ignore
+    control.seed("f1", "e1")
+    control.config(faults={"drop_rate": 1.0})
+    with pytest.raises(httpx.TransportError):
+        api.request("StopExecution", E)
+    assert control.status("f1", "e1") == "Running"
+    log = control.get("/requests")["requests"]
+    assert log[-1]["action"] == "StopExecution" and log[-1]["http_status"] is None
+    control.config(faults=None)
+    api.call("StopExecution", E)
+
+
+def test_fault_seed_reproducible(api: Api, control) -> None:  # type: ignore
+    control.seed("f1", "e1")
+    runs = []
+    for _ in range(2):
+        control.config(quotas_enabled=False,
+                       faults={"error_500_rate": 0.5, "seed": 1234})
+        runs.append([api.request("DescribeExecution", E).status_code for _ in range(30)])
+    assert runs[0] == runs[1]
+    assert set(runs[0]) == {200, 500}
+
+
+def test_bad_fault_settings(client) -> None:  # type: ignore
+    for bad in ({"faults": {"error_500_rate": 2}}, {"faults": {"nope": 1}},
+                {"faults": {"latency_ms": [5, 1]}}, {"unknown": 1}, {"race": "yes"},
+                {"quota_scale": 0}):
+        assert client.post("/_emulator/config", json=bad).status_code == 400, bad

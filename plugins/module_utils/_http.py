@@ -371,7 +371,8 @@ class CloudFlowClient:
         self._rng_lock = threading.Lock()
         self._http = httpx.Client(
             timeout=httpx.Timeout(self.timeout),
-            verify=validate_certs,
+            # Plain http (loopback only) needs no TLS context; building one loads the CA bundle, which costs ~70 ms.
+            verify=validate_certs and self.endpoint.startswith("https://"),
             transport=transport,
             headers={"User-Agent": user_agent, "x-acs-version": API_VERSION},
             follow_redirects=False,

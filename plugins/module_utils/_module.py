@@ -145,7 +145,7 @@ class CloudFlowModule(AnsibleModule):
         check_positive("quota_scale", self.params["quota_scale"], allow_zero=True)
         if self.params["access_key_secret"] and not self.params["access_key_id"]:
             raise ConfigurationError("access_key_id", "is required when access_key_secret is set")
-        if self.params["access_key_id"] and not self.params["access_key_secret"] and not self.params["profile"]:
+        if self.params["access_key_id"] and not self.params["access_key_secret"]:
             raise ConfigurationError("access_key_secret", "is required when access_key_id is set")
         if self.params["security_token"] and not self.params["access_key_id"]:
             raise ConfigurationError("access_key_id", "is required when security_token is set (an STS token comes with its own key pair)")

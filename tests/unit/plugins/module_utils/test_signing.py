@@ -27,18 +27,13 @@ EXPECTED_V1_VECTOR_COUNT = 6
 
 
 def find_vectors_file() -> Path:
-    """CLOUDFLOW_SIGNATURE_VECTORS, else a shared/ folder next to one of the repository's ancestors."""
+    """CLOUDFLOW_SIGNATURE_VECTORS, else the copy of the shared vectors kept in tests/fixtures/."""
     configured = os.environ.get("CLOUDFLOW_SIGNATURE_VECTORS")
-    if configured:
-        return Path(configured)
-    here = Path(__file__)
-    for start in (here.parent, here.resolve().parent):
-        for folder in [start] + list(start.parents):
-            candidate = folder / "shared" / VECTORS_FILE_NAME
-            if candidate.is_file():
-                return candidate
-    # Failing (not skipping) keeps a missing vectors file from turning into a silent pass.
-    pytest.fail("{0} not found: set CLOUDFLOW_SIGNATURE_VECTORS or keep the shared/ folder next to the repository".format(VECTORS_FILE_NAME))
+    candidate = Path(configured) if configured else Path(__file__).resolve().parents[3] / "fixtures" / VECTORS_FILE_NAME
+    if not candidate.is_file():
+        # Failing (not skipping) keeps a missing vectors file from turning into a silent pass.
+        pytest.fail("{0} not found at {1}".format(VECTORS_FILE_NAME, candidate))
+    return candidate
 
 
 def load_vectors() -> t.Dict[str, t.Any]:

@@ -1,0 +1,129 @@
+"""Conformance: drive the emulator with the official client `alibabacloud-fnf20190315`.
+
+If the package is missing this test FAILS (install tests/emulator/requirements-conformance.txt);
+set CLOUDFLOW_SKIP_CONFORMANCE=1 to skip it deliberately.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Any
+
+import pytest
+
+from helpers import AK, SECRET, STS_AK, STS_SECRET, STS_TOKEN
+
+if os.environ.get("CLOUDFLOW_SKIP_CONFORMANCE") == "1":
+    pytest.skip("CLOUDFLOW_SKIP_CONFORMANCE=1", allow_module_level=True)
+
+
+def _sdk() -> Any:
+    try:
+        client_mod = importlib.import_module("alibabacloud_fnf20190315.client")
+        models = importlib.import_module("alibabacloud_fnf20190315.models")
+        try:
+            config_mod = importlib.import_module("alibabacloud_tea_openapi.utils_models")
+        except ImportError:  # older tea-openapi
+            config_mod = importlib.import_module("alibabacloud_tea_openapi.models")
+    except ImportError as exc:
+        pytest.fail(
+            "the official SDK is not installed (%s): pip install -r "
+            "tests/emulator/requirements-conformance.txt, or set CLOUDFLOW_SKIP_CONFORMANCE=1"
+            % exc, pytrace=False)
+    return client_mod.Client, models, config_mod.Config
+
+
+def make_client(url: str, ak: str = AK, secret: str = SECRET, token: Any = None) -> Any:
+    Client, _, Config = _sdk()
+    host_port = url.split("://", 1)[1]
+    return Client(Config(access_key_id=ak, access_key_secret=secret, security_token=token,
+                         endpoint=host_port, protocol="HTTP", region_id="cn-hangzhou"))
+
+
+def test_official_sdk_round_trip(emulator_url: str, control) -> None:  # type: ignore
+    _, m, _ = _sdk()
+    control.flow("sdk_flow")
+    client = make_client(emulator_url)
+    started = client.start_execution(m.StartExecutionRequest(
+        flow_name="sdk_flow", execution_name="sdk-exec_1",
+        input='{"text": "spaces and é ☕ *~/+&=%"}'))
+    assert started.status_code == 200
+    assert started.body.name == "sdk-exec_1" and started.body.status == "Running"
+    assert started.body.input == '{"text": "spaces and é ☕ *~/+&=%"}'
+    assert started.body.request_id
+
+    described = client.describe_execution(m.DescribeExecutionRequest(
+        flow_name="sdk_flow", execution_name="sdk-exec_1", wait_time_seconds=0))
+    assert described.body.status == "Running"
+    assert described.body.started_time == started.body.started_time
+
+    for i in range(3):
+        client.start_execution(m.StartExecutionRequest(flow_name="sdk_flow",
+                                                       execution_name="more%d" % i))
+    names, token = [], None
+    while True:
+        page = client.list_executions(m.ListExecutionsRequest(
+            flow_name="sdk_flow", limit=2, next_token=token))
+        names.extend(e.name for e in page.body.executions)
+        token = page.body.next_token
+        if not token:
+            break
+    assert sorted(names) == ["more0", "more1", "more2", "sdk-exec_1"]
+    running = client.list_executions(m.ListExecutionsRequest(flow_name="sdk_flow",
+                                                             status="Running"))
+    assert len(running.body.executions) == 4
+
+    stopped = client.stop_execution(m.StopExecutionRequest(
+        flow_name="sdk_flow", execution_name="sdk-exec_1", error="Ansible.Stop",
+        cause="Stopped by Ansible: café ☕ a*b~c/d e+f&g=h 100%"))
+    assert stopped.body.status == "Running"
+    final = client.describe_execution(m.DescribeExecutionRequest(
+        flow_name="sdk_flow", execution_name="sdk-exec_1", wait_time_seconds=5))
+    assert final.body.status == "Stopped" and final.body.stopped_time
+
+    log = control.get("/requests")
+    assert log["counts"]["StartExecution"] == 4 and log["counts"]["StopExecution"] == 1
+    assert {r["signature_algorithm"] for r in log["requests"]} == {"RPC-V1-HMAC-SHA1"}
+    assert all(r["http_status"] == 200 for r in log["requests"])
+
+
+def test_official_sdk_errors(emulator_url: str, control) -> None:  # type: ignore
+    _, m, _ = _sdk()
+    control.flow("sdk_flow")
+    bad = make_client(emulator_url, secret="not-the-secret")
+    with pytest.raises(Exception) as info:
+        bad.describe_execution(m.DescribeExecutionRequest(flow_name="sdk_flow",
+                                                          execution_name="x"))
+    assert getattr(info.value, "code", None) == "SignatureNotMatch"
+    assert getattr(info.value, "status_code", None) == 403
+
+    good = make_client(emulator_url)
+    with pytest.raises(Exception) as info:
+        good.describe_execution(m.DescribeExecutionRequest(flow_name="sdk_flow",
+                                                           execution_name="missing"))
+    assert info.value.code == "ExecutionNotExists"
+    control.seed("sdk_flow", "done", status="Succeeded")
+    with pytest.raises(Exception) as info:
+        good.stop_execution(m.StopExecutionRequest(flow_name="sdk_flow", execution_name="done"))
+    assert info.value.code == "ExecutionAlreadyCompleted"
+
+
+def test_official_sdk_sts_and_v3(emulator_url: str, control) -> None:  # type: ignore
+    _, m, _ = _sdk()
+    control.seed("sdk_flow", "e1")
+    sts = make_client(emulator_url, ak=STS_AK, secret=STS_SECRET, token=STS_TOKEN)
+    assert sts.describe_execution(m.DescribeExecutionRequest(
+        flow_name="sdk_flow", execution_name="e1")).body.status == "Running"
+    v3 = make_client(emulator_url)
+    v3._signature_algorithm = None  # call_api then uses do_request (ACS3-HMAC-SHA256)
+    assert v3.describe_execution(m.DescribeExecutionRequest(
+        flow_name="sdk_flow", execution_name="e1")).body.status == "Running"
+    v3.stop_execution(m.StopExecutionRequest(flow_name="sdk_flow", execution_name="e1",
+                                             cause="v3 stop: é ☕ a*b~c/d e+f&g=h 100%"))
+    v3_sts = make_client(emulator_url, ak=STS_AK, secret=STS_SECRET, token=STS_TOKEN)
+    v3_sts._signature_algorithm = None
+    assert v3_sts.describe_execution(m.DescribeExecutionRequest(
+        flow_name="sdk_flow", execution_name="e1")).body.status == "Stopped"
+    algorithms = [r["signature_algorithm"] for r in control.get("/requests")["requests"]]
+    assert algorithms == ["RPC-V1-HMAC-SHA1", "ACS3-HMAC-SHA256", "ACS3-HMAC-SHA256",
+                          "ACS3-HMAC-SHA256"]

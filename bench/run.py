@@ -1,0 +1,1256 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The seed.cloudflow benchmark (``make bench``): five figures measured against the local emulator.
+
+Run with the Python of a venv that has ansible-core and httpx (``make bench`` does this):
+
+    python bench/run.py [--quick] [--output docs/docsite/performance.json]
+                        [--rst docs/docsite/rst/performance.rst] [--svg docs/docsite/rst/images/bulk_throughput.svg]
+
+Everything runs over loopback: the emulator is started here on 127.0.0.1 with a random port, the
+playbooks use the implicit localhost, HOME is a fresh temporary directory, proxies are removed from
+the environment and the ECS metadata service is disabled. Figures are ratios measured inside one run;
+absolute times on a small shared machine are noise. See docs/docsite/rst/performance.rst for what
+each figure means and how it is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import queue
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import typing as t
+import urllib.error
+import urllib.request
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(REPO, "bench")
+ACCESS_KEY_ID = "LTAI5tFakeAccessKeyId01"
+ACCESS_KEY_SECRET = "FakeAccessKeySecret0123456789abcd"
+MODULE = "seed.cloudflow.cloudflow_execution"
+READ_ACTIONS = ("DescribeExecution", "ListExecutions", "GetExecutionHistory", "DescribeFlow", "ListFlows")
+TERMINAL = ("Stopped", "Succeeded", "Failed", "TimedOut")
+
+# StopExecution quota of the service (burst, refill per second) and the scale used for the bulk figure.
+STOP_QUOTA = (10.0, 2.0)
+BULK_QUOTA_SCALE = 20.0
+POLL_INTERVAL = 5.0
+
+DEFAULT_JSON = os.path.join(REPO, "docs", "docsite", "performance.json")
+DEFAULT_RST = os.path.join(REPO, "docs", "docsite", "rst", "performance.rst")
+DEFAULT_SVG = os.path.join(REPO, "docs", "docsite", "rst", "images", "bulk_throughput.svg")
+RST_LABEL = "ansible_collections.seed.cloudflow.docsite.performance"
+
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "ftp_proxy", "no_proxy")
+
+
+class BenchError(Exception):
+    """A figure could not be measured; the message says why."""
+
+
+def say(text: str) -> None:
+    print("[bench] " + text, flush=True)
+
+
+def median(values: t.Sequence[float]) -> t.Optional[float]:
+    return statistics.median(values) if values else None
+
+
+def mean(values: t.Sequence[float]) -> t.Optional[float]:
+    return statistics.fmean(values) if values else None
+
+
+def parse_time(text: str) -> float:
+    """An emulator RFC 3339 UTC time (milliseconds, trailing Z) as epoch seconds."""
+    value = text.strip()
+    if value.endswith("Z"):
+        value = value[:-1] + "+00:00"
+    return datetime.datetime.fromisoformat(value).timestamp()
+
+
+# ---------------------------------------------------------------------------------------------
+# the emulator
+
+
+class Emulator:
+    """The project's emulator in a child process on 127.0.0.1, plus its unsigned control surface."""
+
+    def __init__(self, workdir: str, env: t.Mapping[str, str]) -> None:
+        self.workdir = workdir
+        self.env = dict(env)
+        self.env["PYTHONPATH"] = os.path.join(REPO, "tests", "emulator")
+        self.process: t.Optional[subprocess.Popen] = None
+        self.url = ""
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def start(self, timeout: float = 30.0) -> None:
+        package = os.path.join(REPO, "tests", "emulator", "cloudflow_emulator")
+        if not os.path.isdir(package):
+            raise BenchError("the emulator (tests/emulator/cloudflow_emulator) does not exist in this checkout")
+        self._stderr = open(os.path.join(self.workdir, "emulator.stderr"), "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "cloudflow_emulator", "--host", "127.0.0.1", "--port", "0"],
+            cwd=self.workdir, env=self.env, stdout=subprocess.PIPE, stderr=self._stderr, stdin=subprocess.DEVNULL,
+        )
+        lines: "queue.Queue[t.Optional[bytes]]" = queue.Queue()
+
+        def drain() -> None:
+            assert self.process is not None and self.process.stdout is not None
+            for line in self.process.stdout:
+                lines.put(line)
+            lines.put(None)
+
+        threading.Thread(target=drain, daemon=True).start()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = lines.get(timeout=max(0.05, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            text = line.decode("utf-8", "replace").strip()
+            if text.startswith("CLOUDFLOW_EMULATOR_URL="):
+                self.url = text.split("=", 1)[1]
+                break
+        if not self.url:
+            self.stop()
+            with open(os.path.join(self.workdir, "emulator.stderr"), "rb") as handle:
+                tail = handle.read()[-2000:].decode("utf-8", "replace")
+            raise BenchError("the emulator did not announce its URL within {0:g} s: {1}".format(timeout, tail))
+        host = self.url.split("://", 1)[1].rsplit(":", 1)[0]
+        if host not in ("127.0.0.1", "[::1]", "localhost"):
+            self.stop()
+            raise BenchError("the emulator announced a non-loopback URL {0}".format(self.url))
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.process = None
+
+    def control(self, method: str, path: str, data: t.Optional[t.Mapping[str, t.Any]] = None) -> t.Any:
+        body = None if data is None else json.dumps(data).encode("utf-8")
+        request = urllib.request.Request(self.url + "/_emulator/" + path, data=body, method=method,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with self._opener.open(request, timeout=30) as response:
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            raise BenchError("emulator control {0} {1} answered {2}: {3}".format(
+                method, path, error.code, error.read()[:500].decode("utf-8", "replace")))
+
+    def reset(self, **settings: t.Any) -> None:
+        self.control("POST", "reset", {})
+        if settings:
+            self.control("POST", "config", settings)
+
+    def config(self, **settings: t.Any) -> None:
+        self.control("POST", "config", settings)
+
+    def seed(self, flow: str, name: str, status: str = "Running") -> None:
+        self.control("POST", "executions", {"flow_name": flow, "name": name, "status": status})
+
+    def seed_bulk(self, flow: str, count: int, prefix: str) -> t.List[str]:
+        return self.control("POST", "executions/bulk", {"flow_name": flow, "count": count, "name_prefix": prefix})["names"]
+
+    def requests(self) -> t.Dict[str, t.Any]:
+        return self.control("GET", "requests")
+
+    def clear_requests(self) -> None:
+        self.control("DELETE", "requests")
+
+    def executions(self, flow: str) -> t.Dict[str, t.Dict[str, t.Any]]:
+        found = self.control("GET", "executions?flow_name=" + flow)["executions"]
+        return {entry["Name"]: entry for entry in found}
+
+
+# ---------------------------------------------------------------------------------------------
+# running playbooks
+
+
+class Runner:
+    """Builds the isolated environment and runs generated playbooks with the timing callback."""
+
+    def __init__(self, workdir: str, emulator_url: str) -> None:
+        self.workdir = workdir
+        self.home = os.path.join(workdir, "home")
+        os.makedirs(self.home, exist_ok=True)
+        self.collections = os.path.join(workdir, "collections")
+        namespace = os.path.join(self.collections, "ansible_collections", "seed")
+        os.makedirs(namespace, exist_ok=True)
+        os.symlink(REPO, os.path.join(namespace, "cloudflow"))
+        self.playbook_bin = self._find_playbook()
+        self.shim = self._write_rss_shim()
+        self.rss_out = os.path.join(workdir, "rss.jsonl")
+        self.env = isolated_env(self.home)
+        self.env.update({
+            "ALIBABA_CLOUD_ACCESS_KEY_ID": ACCESS_KEY_ID,
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": ACCESS_KEY_SECRET,
+            "ALIBABA_CLOUD_CLOUDFLOW_ENDPOINT": emulator_url,
+            "ANSIBLE_COLLECTIONS_PATH": self.collections,
+            "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
+            "ANSIBLE_CALLBACK_PLUGINS": os.path.join(BENCH, "callback_plugins"),
+            "ANSIBLE_CALLBACKS_ENABLED": "bench_timer",
+            "ANSIBLE_LOCALHOST_WARNING": "false",
+            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_RETRY_FILES_ENABLED": "false",
+            "ANSIBLE_HOME": os.path.join(self.home, ".ansible"),
+            "ANSIBLE_LOCAL_TEMP": os.path.join(self.home, ".ansible", "tmp"),
+            "ANSIBLE_REMOTE_TEMP": os.path.join(self.home, ".ansible", "tmp"),
+            "BENCH_RSS_OUT": self.rss_out,
+        })
+        self.runs = 0
+
+    @staticmethod
+    def _find_playbook() -> str:
+        candidate = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+        if os.access(candidate, os.X_OK):
+            return candidate
+        found = shutil.which("ansible-playbook")
+        if not found:
+            raise BenchError("ansible-playbook was found neither next to {0} nor on PATH".format(sys.executable))
+        return found
+
+    def _write_rss_shim(self) -> str:
+        """An interpreter for ansible_python_interpreter that runs the real Python as a child and
+        records the child's peak RSS (getrusage(RUSAGE_CHILDREN).ru_maxrss, KiB on Linux)."""
+        path = os.path.join(self.workdir, "python-rss-shim")
+        source = "\n".join([
+            "#!" + sys.executable,
+            "import json, os, resource, subprocess, sys, time",
+            "start = time.time()",
+            "code = subprocess.call([{0!r}] + sys.argv[1:])".format(sys.executable),
+            "usage = resource.getrusage(resource.RUSAGE_CHILDREN)",
+            "out = os.environ.get('BENCH_RSS_OUT')",
+            "if out:",
+            "    script = os.path.basename(sys.argv[1]) if len(sys.argv) > 1 else '<stdin>'",
+            "    entry = {'label': os.environ.get('BENCH_RSS_LABEL'), 'script': script, 'maxrss_kib': usage.ru_maxrss,",
+            "             'seconds': time.time() - start, 'rc': code}",
+            "    with open(out, 'a') as handle:",
+            "        handle.write(json.dumps(entry) + '\\n')",
+            "sys.exit(code)",
+            "",
+        ])
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(source)
+        os.chmod(path, 0o755)
+        return path
+
+    def run(self, label: str, tasks: t.List[t.Dict[str, t.Any]], timeout: float = 300.0) -> t.List[t.Dict[str, t.Any]]:
+        """Run one play of tasks on the implicit localhost; return the callback's task records."""
+        self.runs += 1
+        stem = "{0:02d}-{1}".format(self.runs, label)
+        playbook = os.path.join(self.workdir, stem + ".yml")
+        timer = os.path.join(self.workdir, stem + ".timer.json")
+        play = [{"name": "bench " + label, "hosts": "localhost", "gather_facts": False, "tasks": tasks}]
+        with open(playbook, "w", encoding="utf-8") as handle:
+            json.dump(play, handle, indent=1)  # JSON is YAML
+        env = dict(self.env)
+        env["BENCH_TIMER_OUT"] = timer
+        try:
+            completed = subprocess.run([self.playbook_bin, playbook], cwd=self.workdir, env=env, stdin=subprocess.DEVNULL,
+                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise BenchError("playbook {0} did not finish within {1:g} s".format(label, timeout))
+        output = completed.stdout.decode("utf-8", "replace")
+        with open(os.path.join(self.workdir, stem + ".out"), "w", encoding="utf-8") as handle:
+            handle.write(output)
+        if not os.path.exists(timer):
+            raise BenchError("playbook {0} exited {1} without timing data: {2}".format(label, completed.returncode, output[-2000:]))
+        with open(timer, encoding="utf-8") as handle:
+            records = json.load(handle)["tasks"]
+        if completed.returncode != 0:
+            failed = [record for record in records if record["status"] != "ok"]
+            raise BenchError("playbook {0} exited {1}; failed tasks: {2}; output tail: {3}".format(
+                label, completed.returncode, json.dumps(failed)[:1500], output[-1500:]))
+        return records
+
+    def rss_entries(self) -> t.List[t.Dict[str, t.Any]]:
+        if not os.path.exists(self.rss_out):
+            return []
+        with open(self.rss_out, encoding="utf-8") as handle:
+            return [json.loads(line) for line in handle if line.strip()]
+
+
+def isolated_env(home: str) -> t.Dict[str, str]:
+    """The caller's environment without proxies, credentials or Ansible settings; HOME is temporary."""
+    env = {}
+    for key, value in os.environ.items():
+        lower = key.lower()
+        if lower in PROXY_VARIABLES or key.startswith(("ANSIBLE_", "ALIBABA_CLOUD_", "ALICLOUD_")) or key == "PYTHONPATH":
+            continue
+        env[key] = value
+    env["HOME"] = home
+    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost,::1"
+    env["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true"
+    env["ALIBABA_CLOUD_IMDSV1_DISABLED"] = "true"
+    return env
+
+
+def stop_task(flow: str, name: str, label: str, **extra: t.Any) -> t.Dict[str, t.Any]:
+    args = {"flow_name": flow, "name": name, "state": "stopped"}
+    args.update(extra)
+    return {"name": label, MODULE: args}
+
+
+def ping_task(label: str) -> t.Dict[str, t.Any]:
+    return {"name": label, "ansible.builtin.ping": {}}
+
+
+def with_rss(task: t.Dict[str, t.Any], runner: Runner, label: str) -> t.Dict[str, t.Any]:
+    task = dict(task)
+    task["vars"] = {"ansible_python_interpreter": runner.shim}
+    task["environment"] = {"BENCH_RSS_LABEL": label}
+    return task
+
+
+def duration(record: t.Mapping[str, t.Any]) -> float:
+    return float(record["end"]) - float(record["start"])
+
+
+def by_name(records: t.Sequence[t.Mapping[str, t.Any]]) -> t.Dict[str, t.Mapping[str, t.Any]]:
+    return {record["name"]: record for record in records}
+
+
+# ---------------------------------------------------------------------------------------------
+# figures 1, 2 and 5 (single): one playbook
+
+
+CALL_SCENARIOS = (
+    # (key, label, seeded status or None for absent, task arguments, check mode, target)
+    ("noop_stop", "no-op stop (already Stopped)", "Stopped", {"state": "stopped"}, False, "1 request"),
+    ("stop_running", "stop of a Running execution", "Running", {"state": "stopped"}, False, "2 requests"),
+    ("check_stop", "check mode stop of a Running execution", "Running", {"state": "stopped"}, True, "reads only"),
+    ("start", "start (execution absent)", None, {"state": "started", "input": {"bench": True}}, False, None),
+    ("check_start", "check mode start (execution absent)", None, {"state": "started"}, True, "reads only"),
+    ("wait_stop", "stop with wait=true (stop_delay 0)", "Running", {"state": "stopped", "wait": True}, False, None),
+)
+
+
+def figure_task_cost(emulator: Emulator, runner: Runner, pairs: int) -> t.Dict[str, t.Any]:
+    flow = "costflow"
+    emulator.reset()
+    for index in range(pairs + 1):
+        emulator.seed(flow, "cost-{0:02d}".format(index))
+    for key, _label, status, _args, _check, _target in CALL_SCENARIOS:
+        if status:
+            emulator.seed(flow, "calls-" + key.replace("_", "-"), status)
+    emulator.seed(flow, "mem-stop")
+    emulator.clear_requests()
+
+    tasks = [ping_task("warm ping"), stop_task(flow, "cost-{0:02d}".format(pairs), "warm stop")]
+    for index in range(pairs):
+        pair = [ping_task("ping {0:02d}".format(index)), stop_task(flow, "cost-{0:02d}".format(index), "stop {0:02d}".format(index))]
+        tasks.extend(pair if index % 2 == 0 else pair[::-1])
+    for key, _label, _status, args, check, _target in CALL_SCENARIOS:
+        task = {"name": "calls " + key, MODULE: dict({"flow_name": flow, "name": "calls-" + key.replace("_", "-")}, **args)}
+        if check:
+            task["check_mode"] = True
+        tasks.append(task)
+    tasks.append(with_rss(ping_task("mem ping"), runner, "ping"))
+    tasks.append(with_rss(stop_task(flow, "mem-stop", "mem stop"), runner, "single-stop"))
+
+    records = by_name(runner.run("task-cost", tasks))
+    ping_times = [duration(records["ping {0:02d}".format(index)]) for index in range(pairs)]
+    stop_times = [duration(records["stop {0:02d}".format(index)]) for index in range(pairs)]
+    changed = [records["stop {0:02d}".format(index)]["result"].get("changed") for index in range(pairs)]
+    ping_median = median(ping_times)
+    stop_median = median(stop_times)
+    log = emulator.requests()
+    cost = {
+        "pairs": pairs,
+        "order": "alternating (ping, stop), (stop, ping), ...; one warm-up ping and stop excluded",
+        "ping_seconds": ping_times,
+        "stop_seconds": stop_times,
+        "stop_changed": changed,
+        "ping_median_s": ping_median,
+        "stop_median_s": stop_median,
+        "ratio": (stop_median / ping_median) if ping_median else None,
+        "pairwise_ratio_median": median([s / p for s, p in zip(stop_times, ping_times) if p > 0]),
+    }
+
+    calls = {}
+    for key, label, _status, args, check, target in CALL_SCENARIOS:
+        name = "calls-" + key.replace("_", "-")
+        entries = [entry for entry in log["requests"] if entry.get("execution_name") == name]
+        calls[key] = {
+            "label": label,
+            "target": target,
+            "requests": len(entries),
+            "reads": sum(1 for entry in entries if entry.get("action") in READ_ACTIONS),
+            "writes": sum(1 for entry in entries if entry.get("action") not in READ_ACTIONS),
+            "throttled_429": sum(1 for entry in entries if entry.get("http_status") == 429),
+            "actions": [entry.get("action") for entry in entries],
+            "task_changed": records["calls " + key]["result"].get("changed"),
+            "task_status": records["calls " + key]["status"],
+        }
+    cost_entries = [entry for entry in log["requests"] if str(entry.get("execution_name") or "").startswith("cost-")]
+    calls["cost_stops"] = {
+        "label": "figure 1 stops ({0} + warm-up), per stop".format(pairs),
+        "target": None,
+        "requests": len(cost_entries) / float(pairs + 1),
+        "reads": sum(1 for entry in cost_entries if entry.get("action") in READ_ACTIONS) / float(pairs + 1),
+        "writes": sum(1 for entry in cost_entries if entry.get("action") not in READ_ACTIONS) / float(pairs + 1),
+        "throttled_429": sum(1 for entry in cost_entries if entry.get("http_status") == 429),
+        "actions": sorted(set(str(entry.get("action")) for entry in cost_entries)),
+    }
+    return {"task_cost": cost, "calls": calls}
+
+
+def figure_module_split(emulator: Emulator, runner: Runner, repeats: int) -> t.Dict[str, t.Any]:
+    flow = "splitflow"
+    emulator.reset()
+    for index in range(repeats):
+        emulator.seed(flow, "split-{0:02d}".format(index))
+    env = dict(runner.env)
+    env["PYTHONPATH"] = runner.collections
+    script = os.path.join(BENCH, "module_split.py")
+    runs = []
+    for index in range(repeats):
+        started = time.perf_counter()
+        completed = subprocess.run([sys.executable, script, flow, "split-{0:02d}".format(index)], cwd=runner.workdir, env=env,
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+        wall = time.perf_counter() - started
+        if completed.returncode != 0:
+            raise BenchError("bench/module_split.py failed: " + completed.stderr.decode("utf-8", "replace")[-1500:])
+        split = json.loads(completed.stdout.decode("utf-8").strip().splitlines()[-1])
+        split["process_wall"] = wall
+        runs.append(split)
+    keys = ("import_httpx", "import_basic", "import_collection", "args", "client", "http", "exit", "process_wall")
+    medians = {key: median([run[key] for run in runs]) for key in keys}
+    medians["imports_total"] = median([run["import_httpx"] + run["import_basic"] + run["import_collection"] for run in runs])
+    measured = sum(medians[key] for key in ("import_httpx", "import_basic", "import_collection", "args", "client", "http", "exit"))
+    medians["interpreter_and_rest"] = max(0.0, medians["process_wall"] - measured)
+    return {
+        "method": ("bench/module_split.py in a fresh {0} process per run (not through AnsiballZ): time.perf_counter() "
+                   "around import httpx, import ansible.module_utils.basic, import of the collection's module "
+                   "(which imports its module_utils), AnsibleModule construction plus the module's option checks, "
+                   "client construction, the HTTP calls of a stop (DescribeExecution + StopExecution), and exit_json; "
+                   "medians of {1} runs, each stopping a different Running execution").format(
+                       platform.python_implementation() + " " + platform.python_version(), repeats),
+        "runs": runs,
+        "median_s": medians,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# figure 3: wait latency
+
+
+def figure_wait(emulator: Emulator, runner: Runner, trials: int, delay: float, poll_trials: int) -> t.Dict[str, t.Any]:
+    flow = "waitflow"
+    emulator.reset(stop_delay_seconds=delay)
+    names = ["wait-{0:02d}".format(index) for index in range(trials)]
+    poll_names = ["poll-{0:02d}".format(index) for index in range(poll_trials)]
+    for name in names + poll_names:
+        emulator.seed(flow, name)
+    tasks = [stop_task(flow, name, "wait " + name, wait=True, wait_timeout=60) for name in names]
+    records = by_name(runner.run("wait", tasks, timeout=60 + trials * (delay + 30)))
+    poller = reference_poller(emulator, runner, flow, poll_names, delay)
+    executions = emulator.executions(flow)
+    log = emulator.requests()
+    stop_accepts = {entry["execution_name"]: parse_time(entry["time"]) for entry in log["requests"]
+                    if entry.get("action") == "StopExecution" and entry.get("http_status") == 200}
+    module_trials = []
+    for name in names:
+        execution = executions[name]
+        if execution.get("Status") != "Stopped" or not execution.get("StoppedTime"):
+            raise BenchError("execution {0} is {1} after the wait task".format(name, execution.get("Status")))
+        stopped = parse_time(execution["StoppedTime"])
+        record = records["wait " + name]
+        module_trials.append({
+            "name": name,
+            "stop_accepted": stop_accepts.get(name),
+            "stopped": stopped,
+            "accept_to_stopped_s": (stopped - stop_accepts[name]) if name in stop_accepts else None,
+            "task_returned": record["end"],
+            "latency_s": record["end"] - stopped,
+            "task_seconds": duration(record),
+        })
+    for trial in poller:
+        execution = executions[trial["name"]]
+        trial["stopped"] = parse_time(execution["StoppedTime"]) if execution.get("StoppedTime") else None
+        trial["latency_s"] = (trial["detected"] - trial["stopped"]) if trial["stopped"] and trial["detected"] else None
+    latencies = [trial["latency_s"] for trial in module_trials]
+    poll_latencies = [trial["latency_s"] for trial in poller if trial["latency_s"] is not None]
+    long_polls = [entry for entry in log["requests"] if entry.get("action") == "DescribeExecution"
+                  and entry.get("execution_name") in names and entry.get("wait_time_seconds")]
+    return {
+        "stop_delay_seconds": delay,
+        "module": {
+            "trials": module_trials,
+            "mean_s": mean(latencies),
+            "median_s": median(latencies),
+            "max_s": max(latencies) if latencies else None,
+            "long_polls_per_task": len(long_polls) / float(len(names)) if names else None,
+        },
+        "fixed_5s_polling": {
+            "method": ("reference poller in the bench process, using the collection's CloudFlowClient: StopExecution, "
+                       "then plain DescribeExecution (no WaitTimeSeconds) every {0:g} s; the phase of the poll schedule "
+                       "against the StopExecution is spread evenly over one interval ((i + 0.5) / n * {0:g} s for trial i "
+                       "of n), so the expected latency is half an interval").format(POLL_INTERVAL),
+            "trials": poller,
+            "mean_s": mean(poll_latencies),
+            "median_s": median(poll_latencies),
+            "max_s": max(poll_latencies) if poll_latencies else None,
+        },
+    }
+
+
+def collection_client(runner: Runner, emulator_url: str) -> t.Any:
+    """A CloudFlowClient from the collection's own module_utils (imported through the collections dir)."""
+    if runner.collections not in sys.path:
+        sys.path.insert(0, runner.collections)
+    from ansible_collections.seed.cloudflow.plugins.module_utils._credentials import Credentials
+    from ansible_collections.seed.cloudflow.plugins.module_utils._http import CloudFlowClient
+
+    return CloudFlowClient(emulator_url, Credentials(ACCESS_KEY_ID, ACCESS_KEY_SECRET, None, "bench"),
+                           user_agent="seed.cloudflow-bench reference-poller", timeout=30.0)
+
+
+def reference_poller(emulator: Emulator, runner: Runner, flow: str, names: t.Sequence[str], delay: float) -> t.List[t.Dict[str, t.Any]]:
+    client = collection_client(runner, emulator.url)
+    results: t.List[t.Dict[str, t.Any]] = []
+    max_polls = int(math.ceil((delay + 2 * POLL_INTERVAL) / POLL_INTERVAL)) + 1
+
+    def trial(index: int, name: str) -> None:
+        phase = (index + 0.5) / len(names) * POLL_INTERVAL
+        entry: t.Dict[str, t.Any] = {"name": name, "phase_s": phase, "polls": 0, "detected": None, "error": None}
+        results.append(entry)
+        try:
+            sent = time.time()
+            client.call("StopExecution", {"FlowName": flow, "ExecutionName": name})
+            for poll in range(max_polls):
+                pause = sent + phase + poll * POLL_INTERVAL - time.time()
+                if pause > 0:
+                    time.sleep(pause)
+                reply = client.call("DescribeExecution", {"FlowName": flow, "ExecutionName": name})
+                entry["polls"] += 1
+                if reply.get("Status") in TERMINAL:
+                    entry["detected"] = time.time()
+                    return
+            entry["error"] = "not Stopped after {0} polls".format(max_polls)
+        except Exception as error:  # pylint: disable=broad-except
+            entry["error"] = "{0}: {1}".format(type(error).__name__, error)
+
+    threads = [threading.Thread(target=trial, args=(index, name), daemon=True) for index, name in enumerate(names)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=delay + (max_polls + 2) * POLL_INTERVAL + 60)
+    client.close()
+    return sorted(results, key=lambda entry: entry["name"])
+
+
+# ---------------------------------------------------------------------------------------------
+# figure 4: bulk stop (and figure 5 bulk)
+
+
+def bulk_ceiling(count: int, scale: float) -> t.Dict[str, float]:
+    burst, rate = STOP_QUOTA[0] * scale, STOP_QUOTA[1] * scale
+    return {"burst": burst, "rate_per_s": rate, "min_seconds": max(0.0, count - burst) / rate}
+
+
+def figure_bulk(emulator: Emulator, runner: Runner, sizes: t.Sequence[int], loop_size: int) -> t.Dict[str, t.Any]:
+    scale = BULK_QUOTA_SCALE
+    runs = []
+    for count in sizes:
+        flow = "bulkflow"
+        emulator.reset(quota_scale=scale)
+        emulator.seed_bulk(flow, count, "b-")
+        emulator.clear_requests()
+        task = {"name": "bulk {0}".format(count),
+                MODULE: {"flow_name": flow, "filters": {}, "state": "stopped", "quota_scale": scale}}
+        task = with_rss(task, runner, "bulk-{0}".format(count))
+        records = runner.run("bulk-{0}".format(count), [task], timeout=120 + count)
+        record = records[0]
+        log = emulator.requests()
+        executions = emulator.executions(flow)
+        stops = [entry for entry in log["requests"] if entry.get("action") == "StopExecution"]
+        accepted = [parse_time(entry["time"]) for entry in stops if entry.get("http_status") == 200]
+        ceiling = bulk_ceiling(count, scale)
+        stop_phase = (max(accepted) - min(parse_time(entry["time"]) for entry in stops)) if accepted else None
+        task_seconds = duration(record)
+        not_stopped = sorted(name for name, entry in executions.items() if entry.get("Status") != "Stopped")
+        run = {
+            "n": count,
+            "task_seconds": task_seconds,
+            "stop_phase_seconds": stop_phase,
+            "ceiling": ceiling,
+            "requests_total": log["total"],
+            "requests_by_action": log["counts"],
+            "stop_requests": len(stops),
+            "stop_accepted": len(accepted),
+            "throttled_429": sum(1 for entry in log["requests"] if entry.get("http_status") == 429),
+            "other_errors": sum(1 for entry in log["requests"] if entry.get("http_status") not in (200, 429)),
+            "task_status": record["status"],
+            "task_changed_count": record["result"].get("executions_changed"),
+            "failed_executions": record["result"].get("failed_executions") or [],
+            "not_stopped": len(not_stopped),
+            "achieved_stops_per_s": (count / stop_phase) if stop_phase else None,
+            "achieved_stops_per_s_task": count / task_seconds if task_seconds else None,
+        }
+        # An execution counts as a failed stop when the module reported it failed or it is not Stopped afterwards.
+        run["failed_stops"] = len(set(run["failed_executions"]) | set(not_stopped))
+        if ceiling["min_seconds"] > 0 and stop_phase:
+            run["ceiling_stops_per_s"] = count / ceiling["min_seconds"]
+            run["fraction_of_ceiling"] = ceiling["min_seconds"] / stop_phase
+            run["fraction_of_ceiling_task"] = ceiling["min_seconds"] / task_seconds
+            run["window_fraction"] = count / (ceiling["burst"] + ceiling["rate_per_s"] * stop_phase)
+        else:
+            run["ceiling_stops_per_s"] = None
+            run["fraction_of_ceiling"] = None
+            run["fraction_of_ceiling_task"] = None
+            run["window_fraction"] = count / (ceiling["burst"] + ceiling["rate_per_s"] * stop_phase) if stop_phase else None
+        runs.append(run)
+
+    # The loop of single-execution tasks, on a smaller N, extrapolated linearly.
+    flow = "loopflow"
+    emulator.reset(quota_scale=scale)
+    names = emulator.seed_bulk(flow, loop_size, "l-")
+    emulator.clear_requests()
+    task = {"name": "loop {0}".format(loop_size),
+            MODULE: {"flow_name": flow, "name": "{{ item }}", "state": "stopped", "quota_scale": scale},
+            "loop": names}
+    record = runner.run("loop-{0}".format(loop_size), [task], timeout=120 + 10 * loop_size)[0]
+    loop_seconds = duration(record)
+    executions = emulator.executions(flow)
+    loop = {
+        "n": loop_size,
+        "task_seconds": loop_seconds,
+        "per_item_seconds": loop_seconds / loop_size,
+        "items_changed": record["result"].get("items_changed"),
+        "not_stopped": sum(1 for entry in executions.values() if entry.get("Status") != "Stopped"),
+        "requests_total": emulator.requests()["total"],
+        "method": "one task with loop: over {0} names (state=stopped, quota_scale {1:g}); time per item extrapolated "
+                  "linearly to N".format(loop_size, scale),
+    }
+    for run in runs:
+        run["loop_extrapolated_seconds"] = loop["per_item_seconds"] * run["n"]
+        run["speedup_vs_loop"] = run["loop_extrapolated_seconds"] / run["task_seconds"] if run["task_seconds"] else None
+    return {
+        "quota_scale": scale,
+        "module_quota_scale": scale,
+        "concurrency": "module default (4)",
+        "ceiling_formula": ("T_min(N) = max(0, N - B) / r with B = {0:g} x scale (burst) and r = {1:g} x scale per s "
+                            "(refill): the earliest the N-th StopExecution can be accepted after the first. "
+                            "fraction = T_min / T, T = time from the first StopExecution request to the last accepted one "
+                            "(emulator request log). For N <= B the quota does not bind and no fraction is given."
+                            ).format(STOP_QUOTA[0], STOP_QUOTA[1]),
+        "runs": runs,
+        "loop": loop,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# report
+
+
+def fmt_s(value: t.Optional[float], digits: int = 3) -> str:
+    return "n/a" if value is None else "{0:.{1}f} s".format(value, digits)
+
+
+def verdict(ok: t.Optional[bool]) -> str:
+    return "n/a" if ok is None else ("PASS" if ok else "MISS")
+
+
+def build_rows(results: t.Dict[str, t.Any], quick: bool) -> t.List[t.Dict[str, str]]:
+    rows: t.List[t.Dict[str, str]] = []
+
+    def row(figure: str, metric: str, value: str, target: str = "", ok: t.Optional[bool] = None) -> None:
+        rows.append({"figure": figure, "metric": metric, "value": value, "target": target,
+                     "verdict": verdict(ok) if target else ""})
+
+    figures = results["figures"]
+    one = figures.get("task_cost")
+    if one and "error" not in one:
+        cost = one["task_cost"]
+        row("1 task cost", "ping task, median of {0}".format(cost["pairs"]), fmt_s(cost["ping_median_s"]))
+        row("1 task cost", "stop task (Running -> Stopped), median of {0}".format(cost["pairs"]), fmt_s(cost["stop_median_s"]))
+        ratio = cost["ratio"]
+        row("1 task cost", "stop / ping", "{0:.2f}x".format(ratio) if ratio else "n/a", "<= 1.30x",
+            None if ratio is None else ratio <= 1.3)
+    elif one:
+        row("1 task cost", "not measured", one["error"])
+    split = figures.get("module_split")
+    if split and "error" not in split:
+        m = split["median_s"]
+        row("1 module split", "imports: httpx / ansible basic / collection", "{0:.0f} / {1:.0f} / {2:.0f} ms".format(
+            m["import_httpx"] * 1000, m["import_basic"] * 1000, m["import_collection"] * 1000))
+        row("1 module split", "argument handling / client setup", "{0:.1f} / {1:.1f} ms".format(m["args"] * 1000, m["client"] * 1000))
+        row("1 module split", "HTTP (Describe + Stop) / exit_json", "{0:.1f} / {1:.1f} ms".format(m["http"] * 1000, m["exit"] * 1000))
+        row("1 module split", "process wall (incl. interpreter start)", "{0:.0f} ms".format(m["process_wall"] * 1000))
+    elif split:
+        row("1 module split", "not measured", split["error"])
+    if one and "error" not in one:
+        for key, entry in one["calls"].items():
+            value = "{0:g} requests ({1:g} read, {2:g} write)".format(entry["requests"], entry["reads"], entry["writes"])
+            target = entry.get("target")
+            ok = None
+            if target == "1 request":
+                ok = entry["requests"] == 1 and entry["writes"] == 0
+            elif target == "2 requests":
+                ok = entry["requests"] == 2 and entry["writes"] == 1
+            elif target == "reads only":
+                ok = entry["writes"] == 0 and entry["requests"] >= 1
+            row("2 calls", entry["label"], value, target or "", ok)
+    three = figures.get("wait")
+    if three and "error" not in three:
+        module = three["module"]
+        poller = three["fixed_5s_polling"]
+        row("3 wait latency", "module wait=true, D = {0:g} s: mean / median (n={1})".format(
+            three["stop_delay_seconds"], len(module["trials"])),
+            "{0} / {1}".format(fmt_s(module["mean_s"]), fmt_s(module["median_s"])), "<= 0.25 s",
+            None if module["median_s"] is None else (module["max_s"] <= 0.25))
+        row("3 wait latency", "fixed 5 s polling: mean / median (n={0})".format(len(poller["trials"])),
+            "{0} / {1}".format(fmt_s(poller["mean_s"]), fmt_s(poller["median_s"])), "~2.5 s (reference)")
+    elif three:
+        row("3 wait latency", "not measured", three["error"])
+    four = figures.get("bulk")
+    if four and "error" not in four:
+        for run in four["runs"]:
+            label = "bulk N={0}".format(run["n"])
+            if run["fraction_of_ceiling"] is not None:
+                row("4 bulk stop", label + ": stops/s achieved vs ceiling",
+                    "{0:.1f} vs {1:.1f}/s = {2:.0%}".format(run["achieved_stops_per_s"], run["ceiling_stops_per_s"],
+                                                            run["fraction_of_ceiling"]),
+                    ">= 85%", run["fraction_of_ceiling"] >= 0.85)
+            else:
+                row("4 bulk stop", label + ": stops/s achieved (quota not binding, N <= burst {0:g})".format(
+                    run["ceiling"]["burst"]), "{0:.1f}/s".format(run["achieved_stops_per_s"] or 0.0))
+            row("4 bulk stop", label + ": task time / 429s / failed stops", "{0} / {1} / {2}".format(
+                fmt_s(run["task_seconds"], 2), run["throttled_429"], run["failed_stops"]), "0 failed", run["failed_stops"] == 0)
+            target = ">= 20x" if run["n"] == 500 else ""
+            row("4 bulk stop", label + ": vs loop of single tasks (extrapolated {0})".format(fmt_s(run["loop_extrapolated_seconds"], 1)),
+                "{0:.1f}x faster".format(run["speedup_vs_loop"]), target,
+                (run["speedup_vs_loop"] >= 20) if target else None)
+        loop = four["loop"]
+        row("4 bulk stop", "loop of single tasks, N={0} (measured)".format(loop["n"]), "{0} ({1} per item)".format(
+            fmt_s(loop["task_seconds"], 2), fmt_s(loop["per_item_seconds"], 3)))
+    elif four:
+        row("4 bulk stop", "not measured", four["error"])
+    five = figures.get("memory")
+    if five and "error" not in five:
+        for key, label, limit in (("ping", "ping task (reference)", None), ("single-stop", "single stop", 64)):
+            entry = five["peak_rss_mib"].get(key)
+            if entry is None:
+                row("5 memory", label, "not measured")
+                continue
+            row("5 memory", "peak RSS, " + label, "{0:.1f} MiB".format(entry), "<= {0} MiB".format(limit) if limit else "",
+                (entry <= limit) if limit else None)
+        bulk_keys = sorted((key for key in five["peak_rss_mib"] if key.startswith("bulk-")), key=lambda key: int(key[5:]))
+        for key in bulk_keys:
+            count = int(key[5:])
+            target = "<= 96 MiB" if count == 500 else ""
+            row("5 memory", "peak RSS, bulk stop N={0}".format(count), "{0:.1f} MiB".format(five["peak_rss_mib"][key]),
+                target, (five["peak_rss_mib"][key] <= 96) if target else None)
+        if not any(key == "bulk-500" for key in bulk_keys):
+            row("5 memory", "peak RSS, bulk stop N=500", "not measured (quick run)" if quick else "not measured", "<= 96 MiB", None)
+    elif five:
+        row("5 memory", "not measured", five["error"])
+    return rows
+
+
+def print_table(rows: t.Sequence[t.Mapping[str, str]]) -> None:
+    headers = ("figure", "metric", "value", "target", "verdict")
+    widths = [max(len(header), *(len(row[header]) for row in rows)) if rows else len(header) for header in headers]
+    line = "  ".join(header.ljust(width) for header, width in zip(headers, widths))
+    print(line)
+    print("  ".join("-" * width for width in widths))
+    for row in rows:
+        print("  ".join(row[header].ljust(width) for header, width in zip(headers, widths)))
+
+
+def machine_info() -> t.Dict[str, t.Any]:
+    memory = None
+    try:
+        with open("/proc/meminfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("MemTotal:"):
+                    memory = int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    versions: t.Dict[str, t.Any] = {}
+    try:
+        from ansible.release import __version__ as core_version
+        versions["ansible_core"] = core_version
+    except ImportError:
+        versions["ansible_core"] = None
+    try:
+        import httpx
+        versions["httpx"] = httpx.__version__
+    except ImportError:
+        versions["httpx"] = None
+    try:
+        import uvicorn
+        import starlette
+        versions["emulator_uvicorn"] = uvicorn.__version__
+        versions["emulator_starlette"] = starlette.__version__
+    except ImportError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "memory_total_mib": round(memory) if memory else None,
+        "platform": platform.platform(),
+        "python_controller": platform.python_version(),
+        "python_module": platform.python_version() + " (implicit localhost uses the controller's interpreter)",
+        "python_emulator": platform.python_version(),
+        "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        **versions,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# chart (hand-written SVG)
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def nice_ceiling(value: float) -> float:
+    if value <= 0:
+        return 1.0
+    exponent = math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        candidate = step * 10 ** exponent
+        if candidate >= value:
+            return candidate
+    return 10 ** (exponent + 1)
+
+
+def render_svg(bulk: t.Mapping[str, t.Any]) -> str:
+    width, height = 760, 440
+    left, right, top, bottom = 70, 30, 50, 70
+    plot_w, plot_h = width - left - right, height - top - bottom
+    runs = bulk["runs"]
+    scale = bulk["quota_scale"]
+    burst, rate = STOP_QUOTA[0] * scale, STOP_QUOTA[1] * scale
+    max_n = max([run["n"] for run in runs] + [int(burst * 1.5)])
+    x_max = nice_ceiling(max_n * 1.1)
+    achieved = [run["achieved_stops_per_s"] or 0.0 for run in runs] + [run["achieved_stops_per_s_task"] or 0.0 for run in runs]
+    y_max = nice_ceiling(max(achieved + [rate * 2.0]) * 1.25)
+
+    def sx(n: float) -> float:
+        return left + n / x_max * plot_w
+
+    def sy(v: float) -> float:
+        return top + plot_h - min(v, y_max) / y_max * plot_h
+
+    out = ['<svg xmlns="http://www.w3.org/2000/svg" width="{0}" height="{1}" viewBox="0 0 {0} {1}" '
+           'font-family="DejaVu Sans, Arial, sans-serif" font-size="12">'.format(width, height),
+           '<title>Bulk stop: achieved vs quota ceiling throughput over N</title>',
+           '<rect x="0" y="0" width="{0}" height="{1}" fill="#ffffff"/>'.format(width, height),
+           '<text x="{0}" y="24" text-anchor="middle" font-size="15" font-weight="bold">'
+           'Bulk stop throughput vs StopExecution quota ceiling (quota scale {1:g}: burst {2:g}, {3:g}/s)</text>'.format(
+               width / 2, scale, burst, rate)]
+    # quota-not-binding region
+    out.append('<rect x="{0:.1f}" y="{1}" width="{2:.1f}" height="{3}" fill="#eeeeee"/>'.format(
+        sx(0), top, sx(burst) - sx(0), plot_h))
+    out.append('<text x="{0:.1f}" y="{1}" text-anchor="middle" fill="#555555">N &lt;= burst: quota does not bind</text>'.format(
+        (sx(0) + sx(burst)) / 2, top + 16))
+    # grid and axes
+    for index in range(6):
+        value = y_max * index / 5
+        y = sy(value)
+        out.append('<line x1="{0}" y1="{1:.1f}" x2="{2}" y2="{1:.1f}" stroke="#dddddd"/>'.format(left, y, left + plot_w))
+        out.append('<text x="{0}" y="{1:.1f}" text-anchor="end">{2:g}</text>'.format(left - 6, y + 4, round(value, 1)))
+    for index in range(6):
+        value = x_max * index / 5
+        x = sx(value)
+        out.append('<line x1="{0:.1f}" y1="{1}" x2="{0:.1f}" y2="{2}" stroke="#dddddd"/>'.format(x, top, top + plot_h))
+        out.append('<text x="{0:.1f}" y="{1}" text-anchor="middle">{2:g}</text>'.format(x, top + plot_h + 18, round(value)))
+    out.append('<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="#000000"/>'.format(left, top, top + plot_h))
+    out.append('<line x1="{0}" y1="{1}" x2="{2}" y2="{1}" stroke="#000000"/>'.format(left, top + plot_h, left + plot_w))
+    out.append('<text x="{0:.1f}" y="{1}" text-anchor="middle">executions stopped in one task (N)</text>'.format(
+        left + plot_w / 2, height - 30))
+    out.append('<text x="18" y="{0:.1f}" text-anchor="middle" transform="rotate(-90 18 {0:.1f})">stops per second</text>'.format(
+        top + plot_h / 2))
+    # ceiling curve N * r / (N - B) for N > B, clipped at the top
+    points = []
+    steps = 200
+    for index in range(steps + 1):
+        n = burst + (x_max - burst) * index / steps
+        if n <= burst:
+            continue
+        points.append("{0:.1f},{1:.1f}".format(sx(n), sy(n * rate / (n - burst))))
+    out.append('<polyline fill="none" stroke="#d62728" stroke-width="2" points="{0}"/>'.format(" ".join(points)))
+    out.append('<line x1="{0}" y1="{1:.1f}" x2="{2}" y2="{1:.1f}" stroke="#d62728" stroke-dasharray="3,4"/>'.format(
+        left, sy(rate), left + plot_w))
+    # loop of single tasks
+    loop = bulk.get("loop")
+    if loop and loop.get("per_item_seconds"):
+        loop_rate = 1.0 / loop["per_item_seconds"]
+        out.append('<line x1="{0}" y1="{1:.1f}" x2="{2}" y2="{1:.1f}" stroke="#7f7f7f" stroke-dasharray="8,4"/>'.format(
+            left, sy(loop_rate), left + plot_w))
+    for run in runs:
+        if run["achieved_stops_per_s"]:
+            x, y = sx(run["n"]), sy(run["achieved_stops_per_s"])
+            out.append('<circle cx="{0:.1f}" cy="{1:.1f}" r="5" fill="#1f77b4"/>'.format(x, y))
+            label = "{0:.1f}/s".format(run["achieved_stops_per_s"])
+            if run["fraction_of_ceiling"] is not None:
+                label += " ({0:.0%} of ceiling {1:.1f}/s)".format(run["fraction_of_ceiling"], run["ceiling_stops_per_s"])
+            anchor = "end" if x > left + plot_w * 0.6 else "start"
+            dx = -8 if anchor == "end" else 8
+            out.append('<text x="{0:.1f}" y="{1:.1f}" text-anchor="{2}" fill="#1f77b4">{3}</text>'.format(
+                x + dx, y - 8, anchor, escape(label)))
+        if run["achieved_stops_per_s_task"]:
+            x, y = sx(run["n"]), sy(run["achieved_stops_per_s_task"])
+            out.append('<rect x="{0:.1f}" y="{1:.1f}" width="9" height="9" fill="none" stroke="#2ca02c" stroke-width="2"/>'.format(
+                x - 4.5, y - 4.5))
+    # legend
+    legend = [
+        ('<line x1="0" y1="0" x2="24" y2="0" stroke="#d62728" stroke-width="2"/>', "quota ceiling N / T_min(N), T_min = (N - burst) / rate"),
+        ('<line x1="0" y1="0" x2="24" y2="0" stroke="#d62728" stroke-dasharray="3,4"/>', "sustained refill rate"),
+        ('<circle cx="12" cy="0" r="5" fill="#1f77b4"/>', "achieved, stop phase (first to last StopExecution)"),
+        ('<rect x="7.5" y="-4.5" width="9" height="9" fill="none" stroke="#2ca02c" stroke-width="2"/>',
+         "achieved, whole task (incl. process start, listing)"),
+        ('<line x1="0" y1="0" x2="24" y2="0" stroke="#7f7f7f" stroke-dasharray="8,4"/>', "loop of single-execution tasks"),
+    ]
+    lx, ly = left + plot_w - 390, top + 40
+    out.append('<rect x="{0}" y="{1}" width="385" height="{2}" fill="#ffffff" fill-opacity="0.9" stroke="#cccccc"/>'.format(
+        lx - 8, ly - 14, len(legend) * 18 + 8))
+    for index, (shape, text) in enumerate(legend):
+        y = ly + index * 18
+        out.append('<g transform="translate({0},{1})">{2}</g>'.format(lx, y - 4, shape))
+        out.append('<text x="{0}" y="{1}">{2}</text>'.format(lx + 32, y, escape(text)))
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# rst page
+
+
+def rst_escape(text: str) -> str:
+    for char in ("\\", "*", "`", "|", "_"):
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def render_rst(results: t.Mapping[str, t.Any], rows: t.Sequence[t.Mapping[str, str]], svg_relative: t.Optional[str]) -> str:
+    machine = results["machine"]
+    figures = results["figures"]
+    lines = [
+        ".. _{0}:".format(RST_LABEL),
+        "",
+        "..",
+        "  This page is generated by bench/run.py (make bench); edit the generator, not this file.",
+        "",
+        "Performance",
+        "===========",
+        "",
+        "The figures below come from one run of ``make bench`` (``bench/run.py``) against the collection's local",
+        "CloudFlow emulator over loopback. Ratios are measured inside the same run; absolute times on a small",
+        "shared machine are noise and only the ratios and counts should be compared between runs.",
+        "",
+        "Run: {0}, {1} CPUs, {2} MiB memory, Python {3}, ansible-core {4}, httpx {5}{6}.".format(
+            machine["date_utc"], machine["nproc"], machine["memory_total_mib"], machine["python_controller"],
+            machine.get("ansible_core"), machine.get("httpx"), " (quick run)" if results["quick"] else ""),
+        "",
+        "Results",
+        "-------",
+        "",
+        ".. list-table::",
+        "  :header-rows: 1",
+        "  :widths: 14 44 24 10 8",
+        "",
+        "  * - Figure",
+        "    - Metric",
+        "    - Value",
+        "    - Target",
+        "    - Verdict",
+    ]
+    for row in rows:
+        lines.append("  * - " + rst_escape(row["figure"]))
+        for key in ("metric", "value", "target", "verdict"):
+            lines.append("    - " + (rst_escape(row[key]) if row[key] else "\\-"))
+    lines.append("")
+    if svg_relative:
+        lines += [
+            "Bulk stop throughput",
+            "--------------------",
+            "",
+            ".. image:: {0}".format(svg_relative),
+            "  :alt: Achieved bulk stop throughput against the StopExecution quota ceiling over N",
+            "",
+        ]
+    lines += ["How each figure is measured", "---------------------------", ""]
+    lines += method_paragraphs(results)
+    lines += ["Discussion", "----------", ""]
+    lines += discussion_paragraphs(results, rows)
+    lines += [
+        "Reproducing",
+        "-----------",
+        "",
+        "Run ``make bench`` from a clone (``bench/run.py --quick`` for a short smoke run). It starts the emulator on",
+        "127.0.0.1, runs playbooks on the implicit localhost with a temporary ``HOME`` and no proxies, writes",
+        "``docs/docsite/performance.json`` (every raw measurement) and regenerates this page and its chart.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def method_paragraphs(results: t.Mapping[str, t.Any]) -> t.List[str]:
+    figures = results["figures"]
+    out = [
+        "1. **Task cost.** One playbook alternates ``ansible.builtin.ping`` tasks and ``cloudflow_execution`` stop tasks",
+        "   (each stopping a different Running execution), after one warm-up of each. A callback plugin",
+        "   (``bench/callback_plugins/bench_timer.py``) records the wall time from task start to the result. The table",
+        "   gives the medians and the ratio of the medians. The module's own time split comes from",
+        "   ``bench/module_split.py``, which runs the module's steps in a fresh Python process with",
+        "   ``time.perf_counter()`` between them (imports, argument handling, client construction, HTTP, ``exit_json``);",
+        "   it does not go through AnsiballZ, so the AnsiballZ unpacking and Ansible's own per-task work are not in it.",
+        "2. **Calls.** Requests per scenario counted from the emulator's request log (each scenario uses its own",
+        "   execution name, so the entries are attributed exactly).",
+    ]
+    wait = figures.get("wait") or {}
+    delay = wait.get("stop_delay_seconds", "D")
+    out += [
+        "3. **Wait latency.** The emulator's ``stop_delay_seconds`` is set to {0} s. Latency is the time from the".format(delay),
+        "   execution's ``StoppedTime`` (the moment the emulator marked it Stopped, millisecond resolution) to the",
+        "   moment the callback sees the task's result. The reference is a fixed 5-second poller in the benchmark",
+        "   process that uses the collection's own HTTP client to send a plain ``DescribeExecution`` every 5 s; the",
+        "   phase of its schedule is spread evenly over one interval across the trials, so its expected latency is",
+        "   2.5 s.",
+    ]
+    bulk = figures.get("bulk") or {}
+    out += [
+        "4. **Bulk stop.** N Running executions are seeded; one task with ``filters: {{}}`` stops them with",
+        "   ``quota_scale: {0:g}`` against an emulator whose quotas are scaled by the same factor (StopExecution: burst".format(
+            bulk.get("quota_scale", BULK_QUOTA_SCALE)),
+        "   {0:g}, refill {1:g} per second). The ceiling is ``T_min(N) = max(0, N - burst) / rate``, the earliest the".format(
+            STOP_QUOTA[0] * BULK_QUOTA_SCALE, STOP_QUOTA[1] * BULK_QUOTA_SCALE),
+        "   N-th stop can be accepted after the first; the fraction of the ceiling is ``T_min / T`` with ``T`` taken",
+        "   from the first StopExecution request to the last accepted one in the emulator's log (the stop phase). For",
+        "   N at or below the burst the quota does not bind and no fraction is given. The whole-task rate (including",
+        "   Python start-up and listing) is shown in the chart as well. The loop comparison runs one task with",
+        "   ``loop:`` over a smaller number of executions and extrapolates its time per item linearly to N.",
+        "5. **Memory.** The task's ``ansible_python_interpreter`` is a small shim that runs the real Python as a child",
+        "   and reads ``getrusage(RUSAGE_CHILDREN).ru_maxrss``: the peak resident set of the process that runs the",
+        "   AnsiballZ payload (the module runs inside that process).",
+        "",
+    ]
+    return out
+
+
+def discussion_paragraphs(results: t.Mapping[str, t.Any], rows: t.Sequence[t.Mapping[str, str]]) -> t.List[str]:
+    misses = [row for row in rows if row["verdict"] == "MISS"]
+    unmeasured = [row for row in rows if row["value"].startswith("not measured") or row["metric"] == "not measured"]
+    out: t.List[str] = []
+    if not misses:
+        out += ["Every target with a verdict was met in this run.", ""]
+    else:
+        out += ["Targets missed in this run:", ""]
+        for row in misses:
+            out.append("- {0}, {1}: {2} (target {3}).".format(
+                rst_escape(row["figure"]), rst_escape(row["metric"]), rst_escape(row["value"]), rst_escape(row["target"])))
+        out.append("")
+    for note in results.get("notes") or []:
+        out += [rst_escape(note), ""]
+    if unmeasured:
+        out += ["Not measured: " + "; ".join(rst_escape(row["figure"] + " " + row["value"]) for row in unmeasured), ""]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# main
+
+
+def memory_figure(runner: Runner) -> t.Dict[str, t.Any]:
+    entries = runner.rss_entries()
+    peaks: t.Dict[str, float] = {}
+    for entry in entries:
+        label = entry.get("label")
+        if not label:
+            continue
+        peaks[label] = max(peaks.get(label, 0.0), entry["maxrss_kib"] / 1024.0)
+    return {
+        "method": ("ansible_python_interpreter set to a shim that runs the real interpreter as a child process and "
+                   "records resource.getrusage(RUSAGE_CHILDREN).ru_maxrss (the AnsiballZ payload and the module run "
+                   "in that one child)"),
+        "entries": entries,
+        "peak_rss_mib": peaks,
+    }
+
+
+def automatic_notes(results: t.Dict[str, t.Any]) -> t.List[str]:
+    notes = []
+    figures = results["figures"]
+    one = figures.get("task_cost")
+    split = figures.get("module_split")
+    if one and "error" not in one and one["task_cost"]["ratio"] and one["task_cost"]["ratio"] > 1.3:
+        text = ("Task cost: the stop task costs {0:.2f}x a ping task. Ping imports almost nothing, while the module "
+                "imports httpx and the collection's module_utils and makes two HTTP round trips").format(one["task_cost"]["ratio"])
+        if split and "error" not in split:
+            m = split["median_s"]
+            text += (" (in the split: imports {0:.0f} ms, of which httpx {1:.0f} ms; HTTP {2:.0f} ms; argument "
+                     "handling {3:.0f} ms)").format(m["imports_total"] * 1000, m["import_httpx"] * 1000, m["http"] * 1000,
+                                                   m["args"] * 1000)
+        notes.append(text + ".")
+    wait = figures.get("wait")
+    if wait and "error" not in wait and wait["module"]["max_s"] is not None and wait["module"]["max_s"] > 0.25:
+        notes.append(("Wait latency: the slowest of the module's trials returned {0:.3f} s after the execution was "
+                      "marked Stopped (median {1:.3f} s); the latency includes the module process exiting and Ansible "
+                      "processing the result, not only the long-poll wake-up.").format(
+                          wait["module"]["max_s"], wait["module"]["median_s"]))
+    bulk = figures.get("bulk")
+    if bulk and "error" not in bulk:
+        for run in bulk["runs"]:
+            if run["fraction_of_ceiling"] is not None and run["fraction_of_ceiling"] < 0.85:
+                notes.append(("Bulk N={0}: the stop phase took {1:.2f} s against a quota minimum of {2:.2f} s "
+                              "({3} responses were 429).").format(run["n"], run["stop_phase_seconds"],
+                                                                 run["ceiling"]["min_seconds"], run["throttled_429"]))
+            if run["n"] == 500 and run["speedup_vs_loop"] is not None and run["speedup_vs_loop"] < 20:
+                notes.append(("Bulk N=500 against the loop: the bulk task took {0:.2f} s, the extrapolated loop {1:.1f} s "
+                              "({2:.1f}x); at the quota's sustained rate the bulk task cannot take less than {3:.1f} s, "
+                              "so the ratio is bounded by the loop's per-task cost times the refill rate.").format(
+                                  run["task_seconds"], run["loop_extrapolated_seconds"], run["speedup_vs_loop"],
+                                  run["ceiling"]["min_seconds"]))
+            if run["throttled_429"]:
+                notes.append("Bulk N={0}: the emulator answered {1} StopExecution/other requests with 429; the module "
+                             "retried them.".format(run["n"], run["throttled_429"]))
+    if results["quick"]:
+        notes.append("This is a quick run (--quick): fewer trials and smaller N; the N=500 targets are not evaluated.")
+    return notes
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a fast smoke run (fewer trials, N=50)")
+    parser.add_argument("--output", help="results JSON (default docs/docsite/performance.json; with --quick a file in the "
+                                          "temporary directory of the system)")
+    parser.add_argument("--rst", help="generated page (default docs/docsite/rst/performance.rst; not written with --quick "
+                                      "unless given); '' to skip")
+    parser.add_argument("--svg", help="generated chart (default docs/docsite/rst/images/bulk_throughput.svg; not written with "
+                                      "--quick unless given); '' to skip")
+    parser.add_argument("--keep-temp", action="store_true", help="keep the temporary directory (playbooks, outputs)")
+    parser.add_argument("--budget", type=float, default=540.0, help="seconds after which remaining figures are skipped")
+    args = parser.parse_args()
+
+    quick = args.quick
+    # A quick smoke run must not overwrite the published figures unless asked to.
+    if args.output is None:
+        args.output = os.path.join(tempfile.gettempdir(), "cloudflow-bench-quick.json") if quick else DEFAULT_JSON
+    if args.rst is None:
+        args.rst = "" if quick else DEFAULT_RST
+    if args.svg is None:
+        args.svg = "" if quick else DEFAULT_SVG
+    settings = {
+        "pairs": 4 if quick else 12,
+        "split_repeats": 3 if quick else 7,
+        "wait_trials": 2 if quick else 5,
+        "poll_trials": 2 if quick else 6,
+        "stop_delay_seconds": 3.0,
+        "bulk_sizes": [50] if quick else [100, 500],
+        "loop_size": 5 if quick else 20,
+    }
+    started = time.monotonic()
+    workdir = tempfile.mkdtemp(prefix="cloudflow-bench-")
+    for variable in list(os.environ):
+        if variable.lower() in PROXY_VARIABLES:
+            del os.environ[variable]
+    os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost,::1"
+    os.environ["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true"
+
+    results: t.Dict[str, t.Any] = {"quick": quick, "settings": settings, "machine": machine_info(), "figures": {}}
+    emulator = Emulator(workdir, isolated_env(os.path.join(workdir, "home")))
+    exit_code = 0
+    try:
+        say("starting the emulator")
+        emulator.start()
+        say("emulator at " + emulator.url)
+        runner = Runner(workdir, emulator.url)
+        steps = [
+            ("task_cost", "figures 1 and 2: task cost and calls", lambda: figure_task_cost(emulator, runner, settings["pairs"])),
+            ("module_split", "figure 1: module time split", lambda: figure_module_split(emulator, runner, settings["split_repeats"])),
+            ("wait", "figure 3: wait latency", lambda: figure_wait(emulator, runner, settings["wait_trials"],
+                                                                   settings["stop_delay_seconds"], settings["poll_trials"])),
+            ("bulk", "figure 4: bulk stop", lambda: figure_bulk(emulator, runner, settings["bulk_sizes"], settings["loop_size"])),
+        ]
+        for key, title, step in steps:
+            if time.monotonic() - started > args.budget:
+                results["figures"][key] = {"error": "skipped: the run's time budget of {0:g} s was used up".format(args.budget)}
+                continue
+            say(title)
+            step_started = time.monotonic()
+            try:
+                value = step()
+            except BenchError as error:
+                value = {"error": str(error)}
+                exit_code = 1
+            except Exception as error:  # pylint: disable=broad-except
+                value = {"error": "{0}: {1}".format(type(error).__name__, error), "traceback": traceback.format_exc()}
+                exit_code = 1
+            if key == "task_cost" and "error" not in value:
+                results["figures"]["task_cost"] = value
+            else:
+                results["figures"][key] = value
+            say("  {0:.1f} s{1}".format(time.monotonic() - step_started, "; ERROR: " + value["error"] if "error" in value else ""))
+        results["figures"]["memory"] = memory_figure(runner)
+    except BenchError as error:
+        say("cannot run: " + str(error))
+        results["error"] = str(error)
+        exit_code = 1
+    finally:
+        emulator.stop()
+        if args.keep_temp:
+            say("kept " + workdir)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    results["elapsed_seconds"] = time.monotonic() - started
+    results["notes"] = automatic_notes(results) if "error" not in results else []
+    rows = build_rows(results, quick)
+    results["table"] = rows
+    print()
+    print_table(rows)
+    print()
+    for note in results["notes"]:
+        print("note: " + note)
+
+    if args.output:
+        os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
+        with open(args.output, "w", encoding="utf-8") as handle:
+            json.dump(results, handle, indent=1, sort_keys=True)
+            handle.write("\n")
+        say("wrote " + args.output)
+    svg_relative = None
+    bulk = results["figures"].get("bulk")
+    if args.svg and bulk and "error" not in bulk:
+        os.makedirs(os.path.dirname(os.path.abspath(args.svg)), exist_ok=True)
+        with open(args.svg, "w", encoding="utf-8") as handle:
+            handle.write(render_svg(bulk))
+        say("wrote " + args.svg)
+        if args.rst:
+            svg_relative = os.path.relpath(os.path.abspath(args.svg), os.path.dirname(os.path.abspath(args.rst))).replace(os.sep, "/")
+    if args.rst:
+        os.makedirs(os.path.dirname(os.path.abspath(args.rst)), exist_ok=True)
+        with open(args.rst, "w", encoding="utf-8") as handle:
+            handle.write(render_rst(results, rows, svg_relative))
+        say("wrote " + args.rst)
+    say("done in {0:.0f} s".format(results["elapsed_seconds"]))
+    return exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import parse_qsl
@@ -19,6 +20,7 @@ from .signing import IncomingRequest
 from .state import STATUSES, TERMINAL, parse_status_time
 
 RAW_SEND = "cloudflow_emulator.raw_send"
+LOG = logging.getLogger("cloudflow_emulator")
 
 
 class _RawSendCapture:
@@ -134,6 +136,12 @@ async def api_endpoint(request: Request) -> Response:
         resp_headers.update(err.headers)
         return JSONResponse(_error_body(err, request_id, host), status_code=err.status,
                             headers=resp_headers)
+    except Exception:  # a bug in the emulator: answer like the service, keep the traceback
+        LOG.exception("internal error while handling %s", ctx.action)
+        err = ApiError("InternalServerError")
+        emu.log(ctx, err.status, err.code)
+        return JSONResponse(_error_body(err, request_id, host), status_code=err.status,
+                            headers={"x-acs-request-id": request_id})
     body_out: Dict[str, Any] = {"RequestId": request_id}
     body_out.update(result)
     emu.log(ctx, 200, None)

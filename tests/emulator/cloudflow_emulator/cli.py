@@ -119,7 +119,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         app, log_level=args.log_level, access_log=args.log_level in ("debug", "trace"),
         ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key, lifespan="off",
         timeout_graceful_shutdown=5, http="h11",
+        # let oversized query strings reach the app, which answers 400 EntityTooLarge
+        h11_max_incomplete_event_size=4 * 1024 * 1024,
     )
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("uvicorn.error").setLevel(args.log_level.upper()
                                                 if args.log_level != "trace" else "DEBUG")
     server = EmulatorServer(config, url, args.url_file, app)

@@ -348,3 +348,25 @@ def test_error_body_shape_and_request_ids(api: Api, control) -> None:  # type: i
     assert body["Message"] == "Flow  nope does not exist."
     ids = {api.call("ListFlows")["RequestId"] for _ in range(5)}
     assert len(ids) == 5 and all(RID_RE.match(i) for i in ids)
+
+
+def test_large_query_strings(api: Api, control, emulator_url: str) -> None:  # type: ignore
+    """Query strings beyond h11's 16 KiB default reach the app; > 1 MiB is EntityTooLarge."""
+    import http.client
+    from urllib.parse import urlencode, urlsplit
+
+    control.flow("f1")
+    listed = api.call("ListExecutions", {"FlowName": "f1", "ExecutionNamePrefix": "p" * 60000})
+    assert listed["Executions"] == []
+    params = common_params("ListExecutions", FlowName="f1",
+                           ExecutionNamePrefix="p" * (1024 * 1024 + 1))
+    params["Signature"] = sign_v1("GET", params, api.secret)
+    parts = urlsplit(emulator_url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        conn.request("GET", "/?" + urlencode(params))
+        resp = conn.getresponse()
+        body = json.loads(resp.read())
+    finally:
+        conn.close()
+    assert resp.status == 400 and body["Code"] == "EntityTooLarge"

@@ -16,9 +16,13 @@ from cloudflow_emulator import settings as settings_mod
 from cloudflow_emulator.errors import ApiError
 from cloudflow_emulator.signing import IncomingRequest, NonceCache, verify
 
+SHARED_VECTORS = (Path(__file__).resolve().parents[3].parent / "shared"
+                  / "cloudflow-signature-vectors.json")
+REPO_VECTORS = Path(__file__).resolve().parents[2] / "fixtures" / "cloudflow-signature-vectors.json"
 VECTORS_PATH = Path(os.environ.get(
     "CLOUDFLOW_SIGNATURE_VECTORS",
-    str(Path(__file__).resolve().parents[3].parent / "shared" / "cloudflow-signature-vectors.json"),
+    str(SHARED_VECTORS if SHARED_VECTORS.is_file() or not REPO_VECTORS.is_file()
+        else REPO_VECTORS),
 ))
 
 

@@ -1,0 +1,87 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) seed.cloudflow contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Fixtures of the reliability suite (helpers live in reliability_harness.py).
+
+``pytest tests/reliability`` runs the shortened scenarios; ``--soak`` the long form of issue 6.
+Set CLOUDFLOW_EMULATOR_URL to use an emulator that is already running instead of starting one.
+"""
+
+from __future__ import annotations
+
+import os
+import typing as t
+from pathlib import Path
+
+import pytest
+
+from reliability_harness import AnsibleRunner, Emulator, EmulatorProcess, Sizes, make_self_signed_certificate
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--soak", action="store_true", default=False,
+                     help="run the long form of the reliability scenarios (300 executions, 100 races)")
+
+
+@pytest.fixture(scope="session")
+def soak(pytestconfig: pytest.Config) -> bool:
+    return bool(pytestconfig.getoption("--soak"))
+
+
+@pytest.fixture(scope="session")
+def sizes(soak: bool) -> Sizes:
+    return Sizes(executions=300, races=100) if soak else Sizes(executions=60, races=20)
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[Emulator]:
+    """The plain-HTTP emulator on 127.0.0.1, or the one CLOUDFLOW_EMULATOR_URL names."""
+    external = os.environ.get("CLOUDFLOW_EMULATOR_URL")
+    if external:
+        client = Emulator(external)
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    log_path = tmp_path_factory.mktemp("emulator") / "emulator.log"
+    process = EmulatorProcess(log_path)
+    client = Emulator(process.url, log_path)
+    try:
+        yield client
+    finally:
+        client.close()
+        process.stop()
+
+
+@pytest.fixture(scope="session")
+def tls_emulator(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[Emulator]:
+    """A second emulator serving HTTPS with a freshly made self-signed certificate for 127.0.0.1."""
+    directory = tmp_path_factory.mktemp("tls-emulator")
+    cert_path, key_path = make_self_signed_certificate(directory)
+    process = EmulatorProcess(directory / "emulator.log", ["--tls-cert", str(cert_path), "--tls-key", str(key_path)])
+    assert process.url.startswith("https://"), "the TLS emulator announced {0}".format(process.url)
+    client = Emulator(process.url, process.log_path, verify=str(cert_path))
+    try:
+        yield client
+    finally:
+        client.close()
+        process.stop()
+
+
+@pytest.fixture(scope="session")
+def collections_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A collections root whose ansible_collections/seed/cloudflow is a symlink to this repository."""
+    from reliability_harness import REPO  # pylint: disable=import-outside-toplevel
+
+    root = tmp_path_factory.mktemp("collections")
+    namespace = root / "ansible_collections" / "seed"
+    namespace.mkdir(parents=True)
+    (namespace / "cloudflow").symlink_to(REPO, target_is_directory=True)
+    return root
+
+
+@pytest.fixture
+def ansible(collections_path: Path, tmp_path: Path, emulator: Emulator) -> AnsibleRunner:
+    return AnsibleRunner(collections_path, tmp_path, emulator)

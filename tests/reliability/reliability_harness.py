@@ -1,0 +1,422 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) seed.cloudflow contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Helpers of the reliability suite: the emulator and its control surface, and an ansible-playbook runner.
+
+Every module call goes through a real ``ansible-playbook`` process against the emulator over loopback
+HTTP(S). Nothing here may ever reach a non-loopback address: the runner disables the ECS metadata
+service, drops proxy settings and points HOME at an empty directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import typing as t
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+EMULATOR_PYTHONPATH = REPO / "tests" / "emulator"
+URL_PREFIX = "CLOUDFLOW_EMULATOR_URL="
+
+# The emulator's key table (docs/architecture.md).
+ACCESS_KEY_ID = "LTAI5tFakeAccessKeyId01"
+ACCESS_KEY_SECRET = "FakeAccessKeySecret0123456789abcd"
+STS_KEY_ID = "STS.EmulatorKeyId"
+STS_SECRET = "EmulatorStsSecret"
+STS_TOKEN = "EmulatorSecurityToken"
+# Every value that must never show up in any output.
+SECRETS = (ACCESS_KEY_SECRET, STS_SECRET, STS_TOKEN)
+
+# Settings the soak applies on both sides: the emulator's quotas and the module's pacing.
+QUOTA_SCALE = 20
+
+# Environment variables that could send the modules elsewhere or hand them credentials we did not choose.
+_SCRUBBED_PREFIXES = ("ALIBABA_CLOUD_", "ALICLOUD_", "ANSIBLE_", "CLOUDFLOW_")
+_SCRUBBED_NAMES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "SSL_CERT_FILE", "SSL_CERT_DIR", "PYTHONPATH")
+
+
+RESULTS_CALLBACK = "seed_reliability_results"
+RESULTS_CALLBACK_SOURCE = '''# Written by tests/reliability: records each registered task result into $SEED_RELIABILITY_RESULTS.
+from __future__ import annotations
+
+import json
+import os
+
+from ansible.plugins.callback import CallbackBase
+
+
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "aggregate"
+    CALLBACK_NAME = "seed_reliability_results"
+    CALLBACK_NEEDS_ENABLED = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.recorded = {}
+
+    def _record(self, result, **_ignored):
+        register = getattr(result._task, "register", None)
+        # ansible-core 2.19+ keeps register as a {name: projection} mapping; older ones as the name.
+        names = list(register) if isinstance(register, dict) else [register] if register else []
+        for name in names:
+            self.recorded[name] = dict(result._result)
+
+    v2_runner_on_ok = v2_runner_on_failed = v2_runner_on_skipped = v2_runner_on_unreachable = _record
+
+    def v2_playbook_on_stats(self, stats):
+        path = os.environ.get("SEED_RELIABILITY_RESULTS")
+        if path:
+            with open(path, "w", encoding="utf-8") as handle:
+                json.dump(self.recorded, handle, default=str)
+'''
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How big each scenario is: the soak form, the default (shortened) form, or the -vvvv re-run."""
+
+    executions: int
+    races: int
+
+
+class Emulator:
+    """A running emulator and its unsigned control surface (docs/architecture.md)."""
+
+    def __init__(self, url: str, log_path: t.Optional[Path] = None, verify: t.Any = False) -> None:
+        self.url = url.rstrip("/")
+        self.log_path = log_path
+        # trust_env=False: never a proxy, never a certificate bundle from the environment.
+        self._http = httpx.Client(base_url=self.url, timeout=30.0, trust_env=False, verify=verify)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _call(self, method: str, path: str, body: t.Any = None) -> t.Any:
+        response = self._http.request(method, "/_emulator" + path, json=body)
+        if response.status_code >= 400:
+            raise AssertionError("emulator control call {0} {1} answered {2}: {3}".format(
+                method, path, response.status_code, response.text))
+        return response.json() if response.content else None
+
+    def reset(self, **settings: t.Any) -> None:
+        """Forget everything, then apply settings (an unknown setting fails the test, naming it)."""
+        self._call("POST", "/reset", {})
+        if settings:
+            self.configure(**settings)
+
+    def configure(self, **settings: t.Any) -> dict[str, t.Any]:
+        return self._call("POST", "/config", settings)
+
+    def settings(self) -> dict[str, t.Any]:
+        return self._call("GET", "/config")
+
+    def seed(self, flow_name: str, name: str, status: str = "Running", **extra: t.Any) -> dict[str, t.Any]:
+        return self._call("POST", "/executions", dict(extra, flow_name=flow_name, name=name, status=status))
+
+    def seed_bulk(self, flow_name: str, count: int, name_prefix: str, status: str = "Running") -> list[str]:
+        """Seed count executions and return their names (<prefix><index, 4 digits>)."""
+        self._call("POST", "/executions/bulk", {"flow_name": flow_name, "count": count, "name_prefix": name_prefix, "status": status})
+        return ["{0}{1:04d}".format(name_prefix, index) for index in range(count)]
+
+    def statuses(self, flow_name: str) -> dict[str, str]:
+        """{execution name: status} as the emulator holds them now."""
+        body = self._http.get("/_emulator/executions", params={"flow_name": flow_name})
+        body.raise_for_status()
+        executions = body.json()["executions"]
+        return {execution.get("name", execution.get("Name")): execution.get("status", execution.get("Status")) for execution in executions}
+
+    def requests(self) -> dict[str, t.Any]:
+        return self._call("GET", "/requests")
+
+    def requests_text(self) -> str:
+        """The raw request log as served, for secret scans."""
+        return self._http.get("/_emulator/requests").text
+
+    def clear_requests(self) -> None:
+        self._call("DELETE", "/requests")
+
+    def log_text(self) -> str:
+        """What the emulator process wrote to stdout and stderr ('' when it is not ours)."""
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+class EmulatorProcess:
+    """An emulator subprocess; its stdout and stderr go to one log file."""
+
+    def __init__(self, log_path: Path, extra_args: t.Sequence[str] = ()) -> None:
+        self.log_path = log_path
+        env = clean_environment()
+        env["PYTHONPATH"] = str(EMULATOR_PYTHONPATH)
+        self._log = open(log_path, "w", encoding="utf-8")  # pylint: disable=consider-using-with
+        self.process = subprocess.Popen(  # pylint: disable=consider-using-with
+            [sys.executable, "-m", "cloudflow_emulator", "--host", "127.0.0.1", "--port", "0"] + list(extra_args),
+            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=str(log_path.parent),
+        )
+        self.url = self._wait_for_url()
+
+    def _wait_for_url(self, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+            for line in text.splitlines():
+                if line.startswith(URL_PREFIX):
+                    return line[len(URL_PREFIX):].strip()
+            if self.process.poll() is not None:
+                raise RuntimeError("the emulator exited with {0} before announcing its URL:\n{1}".format(self.process.returncode, text))
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("the emulator did not announce its URL within {0:g} s".format(timeout))
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=15)
+        self._log.close()
+
+
+def clean_environment() -> dict[str, str]:
+    env = {
+        name: value for name, value in os.environ.items()
+        if not name.upper().startswith(_SCRUBBED_PREFIXES) and name.upper() not in _SCRUBBED_NAMES
+    }
+    # Nothing may ever ask the ECS metadata service (100.100.100.200) for credentials.
+    env["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true"
+    env["NO_PROXY"] = env["no_proxy"] = "*"
+    for name in ("http_proxy", "https_proxy", "all_proxy"):
+        env.pop(name, None)
+    return env
+
+
+def ansible_playbook_command() -> str:
+    beside = Path(sys.executable).parent / "ansible-playbook"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("ansible-playbook")
+    if not found:
+        pytest.fail("ansible-playbook is not installed beside {0} nor on PATH".format(sys.executable))
+    return found
+
+
+@dataclass
+class Run:
+    """One ansible-playbook run: exit code, output, and the registered results it dumped."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    results: dict[str, t.Any] = field(default_factory=dict)
+    results_text: str = ""
+
+    @property
+    def output(self) -> str:
+        return self.stdout + "\n" + self.stderr
+
+    def everything(self) -> str:
+        """Every text a user could see: stdout, stderr and the results."""
+        return "\n".join((self.stdout, self.stderr, self.results_text))
+
+    def describe(self) -> str:
+        return "rc={0}\n--- stdout (tail) ---\n{1}\n--- stderr (tail) ---\n{2}".format(
+            self.returncode, self.stdout[-6000:], self.stderr[-3000:])
+
+
+class AnsibleRunner:
+    """Runs playbooks on the implicit localhost with a clean, loopback-only environment."""
+
+    def __init__(self, collections_root: Path, workdir: Path, emulator: Emulator) -> None:
+        self.collections_root = collections_root
+        self.workdir = workdir
+        self.emulator = emulator
+        self.home = workdir / "home"
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.config_file = workdir / "ansible.cfg"
+        self.config_file.write_text("[defaults]\n", encoding="utf-8")
+        self.callbacks = workdir / "callback_plugins"
+        self.callbacks.mkdir(exist_ok=True)
+        (self.callbacks / (RESULTS_CALLBACK + ".py")).write_text(RESULTS_CALLBACK_SOURCE, encoding="utf-8")
+        self._counter = 0
+        # Set by tests that re-run scenarios for the secrets check.
+        self.verbosity = 0
+        self.diff = False
+        self.runs: list[Run] = []
+
+    def environment(self, extra: t.Optional[t.Mapping[str, str]] = None) -> dict[str, str]:
+        env = clean_environment()
+        env.update({
+            "HOME": str(self.home),
+            "ANSIBLE_CONFIG": str(self.config_file),
+            "ANSIBLE_HOME": str(self.home / ".ansible"),
+            "ANSIBLE_LOCAL_TEMP": str(self.workdir / "ansible-local"),
+            "ANSIBLE_REMOTE_TEMP": str(self.workdir / "ansible-remote"),
+            "ANSIBLE_COLLECTIONS_PATH": str(self.collections_root),
+            "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_FORCE_COLOR": "0",
+            "ANSIBLE_RETRY_FILES_ENABLED": "false",
+            "ANSIBLE_LOCALHOST_WARNING": "false",
+            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
+            "ANSIBLE_DEPRECATION_WARNINGS": "false",
+            "ANSIBLE_SYSTEM_WARNINGS": "false",
+            "ANSIBLE_GATHERING": "explicit",
+            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+            "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.default",
+            "ANSIBLE_CALLBACK_PLUGINS": str(self.callbacks),
+            "ANSIBLE_CALLBACKS_ENABLED": RESULTS_CALLBACK,
+            "PYTHONDONTWRITEBYTECODE": "1",
+        })
+        if extra:
+            env.update(extra)
+        return env
+
+    def connection(self, endpoint: t.Optional[str] = None, sts: bool = False) -> dict[str, t.Any]:
+        """Module options that reach the emulator with the default key or the STS key."""
+        if sts:
+            credentials = {"access_key_id": STS_KEY_ID, "access_key_secret": STS_SECRET, "security_token": STS_TOKEN}
+        else:
+            credentials = {"access_key_id": ACCESS_KEY_ID, "access_key_secret": ACCESS_KEY_SECRET}
+        return dict(credentials, endpoint=endpoint or self.emulator.url)
+
+    @staticmethod
+    def environment_credentials(sts: bool = True) -> dict[str, str]:
+        """The same credentials as environment variables (then no_log masking cannot hide a leak)."""
+        if sts:
+            return {"ALIBABA_CLOUD_ACCESS_KEY_ID": STS_KEY_ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": STS_SECRET,
+                    "ALIBABA_CLOUD_SECURITY_TOKEN": STS_TOKEN}
+        return {"ALIBABA_CLOUD_ACCESS_KEY_ID": ACCESS_KEY_ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": ACCESS_KEY_SECRET}
+
+    def run_playbook(
+        self,
+        tasks: t.Sequence[t.Mapping[str, t.Any]],
+        registered: t.Sequence[str] = (),
+        env: t.Optional[t.Mapping[str, str]] = None,
+        extra_args: t.Sequence[str] = (),
+        play_vars: t.Optional[t.Mapping[str, t.Any]] = None,
+    ) -> Run:
+        """Run tasks as one play on localhost; the results of the tasks registering the names in registered are returned.
+
+        The playbook is written as JSON (valid YAML), so no value is ever re-quoted by us. The results are
+        recorded by a small callback plugin (no extra task, so no extra cost per run), keyed by register name,
+        as the controller received them: after Ansible's own no_log masking, like what a user sees.
+        """
+        self._counter += 1
+        results_file = self.workdir / "results-{0}.json".format(self._counter)
+        playbook_file = self.workdir / "playbook-{0}.yml".format(self._counter)
+        play = {
+            "name": "reliability",
+            "hosts": "localhost",
+            "gather_facts": False,
+            "vars": dict(play_vars or {}),
+            "tasks": list(tasks),
+        }
+        playbook_file.write_text(json.dumps([play], indent=1), encoding="utf-8")
+        command = [ansible_playbook_command(), str(playbook_file)] + list(extra_args)
+        if self.verbosity:
+            command.append("-" + "v" * self.verbosity)
+        if self.diff:
+            command.append("--diff")
+        completed = subprocess.run(
+            command, cwd=str(self.workdir), env=self.environment(dict(env or {}, SEED_RELIABILITY_RESULTS=str(results_file))), stdin=subprocess.DEVNULL,
+            capture_output=True, text=True, errors="replace", timeout=1800, check=False,
+        )
+        run = Run(completed.returncode, completed.stdout, completed.stderr)
+        if results_file.exists():
+            run.results_text = results_file.read_text(encoding="utf-8")
+            recorded = json.loads(run.results_text)
+            run.results = {name: recorded.get(name) for name in registered}
+        self.runs.append(run)
+        return run
+
+    def run_module(
+        self,
+        module: str,
+        args: t.Mapping[str, t.Any],
+        check_mode: bool = False,
+        env: t.Optional[t.Mapping[str, str]] = None,
+    ) -> tuple[dict[str, t.Any], Run]:
+        """Run one module as one task (errors ignored) and return its registered result and the run."""
+        task = {
+            "name": "Module under test",
+            "seed.cloudflow." + module: dict(args),
+            "register": "outcome",
+            "ignore_errors": True,
+            "check_mode": check_mode,
+        }
+        run = self.run_playbook([task], registered=["outcome"], env=env)
+        outcome = run.results.get("outcome")
+        assert outcome is not None, "the playbook did not record a result\n" + run.describe()
+        return outcome, run
+
+
+def assert_no_traceback(run: Run) -> None:
+    assert "Traceback" not in run.output, "a Python traceback reached the user\n" + run.describe()
+
+
+def assert_no_secrets(text: str, where: str, secrets: t.Iterable[str] = SECRETS) -> None:
+    for secret in secrets:
+        assert secret not in text, "{0!r} appears in {1}".format(secret[:4] + "...", where)
+
+
+# ---------------------------------------------------------------------------------------------
+# TLS
+
+
+def make_self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """(certificate, key) PEM files of a self-signed certificate for 127.0.0.1 and localhost."""
+    cert_path = directory / "emulator-cert.pem"
+    key_path = directory / "emulator-key.pem"
+    try:
+        import datetime  # pylint: disable=import-outside-toplevel
+        import ipaddress  # pylint: disable=import-outside-toplevel
+
+        from cryptography import x509  # pylint: disable=import-outside-toplevel
+        from cryptography.hazmat.primitives import hashes, serialization  # pylint: disable=import-outside-toplevel
+        from cryptography.hazmat.primitives.asymmetric import ec  # pylint: disable=import-outside-toplevel
+        from cryptography.x509.oid import NameOID  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        openssl = shutil.which("openssl")
+        if not openssl:
+            pytest.fail("neither the cryptography package nor the openssl command is available to make a test certificate")
+        subprocess.run(
+            [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+             "-subj", "/CN=cloudflow-emulator-test", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+             "-keyout", str(key_path), "-out", str(cert_path)],
+            check=True, capture_output=True,
+        )
+        return cert_path, key_path
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "cloudflow-emulator-test")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
+                       critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    return cert_path, key_path

@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) seed.cloudflow contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The reliability suite of issue 6: real ansible-playbook runs against the emulator over loopback."""
+
+from __future__ import annotations
+
+import pytest
+
+import reliability_scenarios as scenarios
+from reliability_harness import SECRETS, AnsibleRunner, Emulator, Sizes, assert_no_secrets
+
+
+def test_fault_soak(emulator: Emulator, ansible: AnsibleRunner, sizes: Sizes) -> None:
+    scenarios.fault_soak(emulator, ansible, sizes.executions)
+
+
+def test_races(emulator: Emulator, ansible: AnsibleRunner, sizes: Sizes) -> None:
+    scenarios.races(emulator, ansible, sizes.races)
+
+
+def test_bad_input_matrix(emulator: Emulator, ansible: AnsibleRunner, soak: bool) -> None:
+    # The default run takes every second case with connection defaults (and every credential case): 37 of 65.
+    assert scenarios.bad_input(emulator, ansible, every=1 if soak else 2) >= 30
+
+
+def test_auth_failures_fail_fast(emulator: Emulator, ansible: AnsibleRunner) -> None:
+    scenarios.auth_failures(emulator, ansible)
+
+
+def test_tls_self_signed_refused_unless_validate_certs_false(tls_emulator: Emulator, ansible: AnsibleRunner) -> None:
+    scenarios.tls(tls_emulator, ansible)
+
+
+def test_plain_http_to_non_loopback_refused_before_any_request(emulator: Emulator, tls_emulator: Emulator, ansible: AnsibleRunner) -> None:
+    scenarios.plain_http_refused(emulator, tls_emulator, ansible)
+
+
+def test_secrets_never_shown(emulator: Emulator, tls_emulator: Emulator, ansible: AnsibleRunner, soak: bool) -> None:
+    """Every scenario again, shortened, at -vvvv with --diff and the STS key and token: no secret anywhere."""
+    ansible.verbosity = 4
+    ansible.diff = True
+    scenario_logs = []
+
+    def keep_log(server: Emulator, label: str) -> None:
+        scenario_logs.append((label, server.requests_text()))
+
+    scenarios.fault_soak(emulator, ansible, 40 if soak else 15, sts=True)
+    keep_log(emulator, "the request log of the fault soak")
+    scenarios.races(emulator, ansible, 10 if soak else 3, sts=True)
+    keep_log(emulator, "the request log of the races")
+    scenarios.bad_input(emulator, ansible, sts=True, every=2 if soak else 6)
+    keep_log(emulator, "the request log of the bad input matrix")
+    scenarios.auth_failures(emulator, ansible, sts=True)
+    keep_log(emulator, "the request log of the authentication failures")
+    scenarios.tls(tls_emulator, ansible, sts=True)
+    keep_log(tls_emulator, "the request log of the TLS runs")
+    scenarios.plain_http_refused(emulator, tls_emulator, ansible, sts=True)
+
+    secrets = SECRETS + (scenarios.EXPIRED_TOKEN,)
+    assert len(ansible.runs) >= 8
+    # The scan must be able to find something: -vvvv output is long and names the module.
+    assert all("seed.cloudflow" in run.stdout or "cloudflow_execution" in run.stdout for run in ansible.runs)
+    for number, run in enumerate(ansible.runs, 1):
+        assert_no_secrets(run.stdout, "stdout of run {0}".format(number), secrets)
+        assert_no_secrets(run.stderr, "stderr of run {0}".format(number), secrets)
+        assert_no_secrets(run.results_text, "the results of run {0}".format(number), secrets)
+    for label, text in scenario_logs:
+        assert '"requests"' in text
+        assert_no_secrets(text, label, secrets)
+    assert_no_secrets(emulator.log_text(), "the emulator's own output", secrets)
+    assert_no_secrets(tls_emulator.log_text(), "the TLS emulator's own output", secrets)
+    assert set(SECRETS) >= {"EmulatorStsSecret", "EmulatorSecurityToken"}

@@ -244,8 +244,9 @@ class Runner:
             "out = os.environ.get('BENCH_RSS_OUT')",
             "if out:",
             "    script = os.path.basename(sys.argv[1]) if len(sys.argv) > 1 else '<stdin>'",
+            "    end = time.time()",
             "    entry = {'label': os.environ.get('BENCH_RSS_LABEL'), 'script': script, 'maxrss_kib': usage.ru_maxrss,",
-            "             'seconds': time.time() - start, 'rc': code}",
+            "             'start': start, 'end': end, 'seconds': end - start, 'rc': code}",
             "    with open(out, 'a') as handle:",
             "        handle.write(json.dumps(entry) + '\\n')",
             "sys.exit(code)",
@@ -436,14 +437,15 @@ def figure_module_split(emulator: Emulator, runner: Runner, repeats: int) -> t.D
         split = json.loads(completed.stdout.decode("utf-8").strip().splitlines()[-1])
         split["process_wall"] = wall
         runs.append(split)
-    keys = ("import_httpx", "import_basic", "import_collection", "args", "client", "http", "exit", "process_wall")
+    keys = ("import_httpx", "import_httpcore", "import_basic", "import_collection", "args", "client", "http", "exit", "process_wall")
     medians = {key: median([run[key] for run in runs]) for key in keys}
-    medians["imports_total"] = median([run["import_httpx"] + run["import_basic"] + run["import_collection"] for run in runs])
-    measured = sum(medians[key] for key in ("import_httpx", "import_basic", "import_collection", "args", "client", "http", "exit"))
+    medians["imports_total"] = median([run["import_httpx"] + run["import_httpcore"] + run["import_basic"] + run["import_collection"]
+                                       for run in runs])
+    measured = sum(medians[key] for key in keys[:-1])
     medians["interpreter_and_rest"] = max(0.0, medians["process_wall"] - measured)
     return {
         "method": ("bench/module_split.py in a fresh {0} process per run (not through AnsiballZ): time.perf_counter() "
-                   "around import httpx, import ansible.module_utils.basic, import of the collection's module "
+                   "around import httpx (and httpcore, which httpx otherwise imports when the first Client is built), import ansible.module_utils.basic, import of the collection's module "
                    "(which imports its module_utils), AnsibleModule construction plus the module's option checks, "
                    "client construction, the HTTP calls of a stop (DescribeExecution + StopExecution), and exit_json; "
                    "medians of {1} runs, each stopping a different Running execution").format(
@@ -457,15 +459,27 @@ def figure_module_split(emulator: Emulator, runner: Runner, repeats: int) -> t.D
 # figure 3: wait latency
 
 
-def figure_wait(emulator: Emulator, runner: Runner, trials: int, delay: float, poll_trials: int) -> t.Dict[str, t.Any]:
+def figure_wait(emulator: Emulator, runner: Runner, trials: int, delay: float, poll_trials: int,
+                split_trials: int) -> t.Dict[str, t.Any]:
     flow = "waitflow"
     emulator.reset(stop_delay_seconds=delay)
     names = ["wait-{0:02d}".format(index) for index in range(trials)]
     poll_names = ["poll-{0:02d}".format(index) for index in range(poll_trials)]
     for name in names + poll_names:
         emulator.seed(flow, name)
-    tasks = [stop_task(flow, name, "wait " + name, wait=True, wait_timeout=60) for name in names]
-    records = by_name(runner.run("wait", tasks, timeout=60 + trials * (delay + 30)))
+    # Extra trials through the RSS shim, which also records when the module process exited: they split the
+    # latency into the module's part (long-poll wake-up, result, interpreter exit) and the controller's part.
+    split_names = ["wsplit-{0:02d}".format(index) for index in range(split_trials)]
+    for name in split_names:
+        emulator.seed(flow, name)
+    tasks = []
+    for index in range(max(trials, split_trials)):
+        if index < trials:
+            tasks.append(stop_task(flow, names[index], "wait " + names[index], wait=True, wait_timeout=60))
+        if index < split_trials:
+            tasks.append(with_rss(stop_task(flow, split_names[index], "wait " + split_names[index], wait=True, wait_timeout=60),
+                                  runner, "wait-" + split_names[index]))
+    records = by_name(runner.run("wait", tasks, timeout=60 + (trials + split_trials) * (delay + 30)))
     poller = reference_poller(emulator, runner, flow, poll_names, delay)
     executions = emulator.executions(flow)
     log = emulator.requests()
@@ -487,6 +501,21 @@ def figure_wait(emulator: Emulator, runner: Runner, trials: int, delay: float, p
             "latency_s": record["end"] - stopped,
             "task_seconds": duration(record),
         })
+    exits = {entry["label"][len("wait-"):]: entry["end"] for entry in runner.rss_entries()
+             if str(entry.get("label")).startswith("wait-") and entry.get("end")}
+    split_trials_out = []
+    for name in split_names:
+        execution = executions[name]
+        if not execution.get("StoppedTime") or name not in exits:
+            continue
+        stopped = parse_time(execution["StoppedTime"])
+        record = records["wait " + name]
+        split_trials_out.append({
+            "name": name,
+            "latency_s": record["end"] - stopped,
+            "module_process_exit_after_stopped_s": exits[name] - stopped,
+            "controller_after_module_exit_s": record["end"] - exits[name],
+        })
     for trial in poller:
         execution = executions[trial["name"]]
         trial["stopped"] = parse_time(execution["StoppedTime"]) if execution.get("StoppedTime") else None
@@ -503,6 +532,13 @@ def figure_wait(emulator: Emulator, runner: Runner, trials: int, delay: float, p
             "median_s": median(latencies),
             "max_s": max(latencies) if latencies else None,
             "long_polls_per_task": len(long_polls) / float(len(names)) if names else None,
+        },
+        "split": {
+            "method": ("the same wait task run through the interpreter shim of figure 5, which records the moment the "
+                       "module process exited (the shim adds its own exit, a few ms, to these trials)"),
+            "trials": split_trials_out,
+            "module_part_median_s": median([trial["module_process_exit_after_stopped_s"] for trial in split_trials_out]),
+            "controller_part_median_s": median([trial["controller_after_module_exit_s"] for trial in split_trials_out]),
         },
         "fixed_5s_polling": {
             "method": ("reference poller in the bench process, using the collection's CloudFlowClient: StopExecution, "
@@ -695,8 +731,8 @@ def build_rows(results: t.Dict[str, t.Any], quick: bool) -> t.List[t.Dict[str, s
     split = figures.get("module_split")
     if split and "error" not in split:
         m = split["median_s"]
-        row("1 module split", "imports: httpx / ansible basic / collection", "{0:.0f} / {1:.0f} / {2:.0f} ms".format(
-            m["import_httpx"] * 1000, m["import_basic"] * 1000, m["import_collection"] * 1000))
+        row("1 module split", "imports: httpx + httpcore / ansible basic / collection", "{0:.0f} + {1:.0f} / {2:.0f} / {3:.0f} ms".format(
+            m["import_httpx"] * 1000, m["import_httpcore"] * 1000, m["import_basic"] * 1000, m["import_collection"] * 1000))
         row("1 module split", "argument handling / client setup", "{0:.1f} / {1:.1f} ms".format(m["args"] * 1000, m["client"] * 1000))
         row("1 module split", "HTTP (Describe + Stop) / exit_json", "{0:.1f} / {1:.1f} ms".format(m["http"] * 1000, m["exit"] * 1000))
         row("1 module split", "process wall (incl. interpreter start)", "{0:.0f} ms".format(m["process_wall"] * 1000))
@@ -720,8 +756,13 @@ def build_rows(results: t.Dict[str, t.Any], quick: bool) -> t.List[t.Dict[str, s
         poller = three["fixed_5s_polling"]
         row("3 wait latency", "module wait=true, D = {0:g} s: mean / median (n={1})".format(
             three["stop_delay_seconds"], len(module["trials"])),
-            "{0} / {1}".format(fmt_s(module["mean_s"]), fmt_s(module["median_s"])), "<= 0.25 s",
-            None if module["median_s"] is None else (module["max_s"] <= 0.25))
+            "{0} / {1} (max {2})".format(fmt_s(module["mean_s"]), fmt_s(module["median_s"]), fmt_s(module["max_s"])),
+            "<= 0.25 s (median)", None if module["median_s"] is None else (module["median_s"] <= 0.25))
+        split = three.get("split") or {}
+        if split.get("trials"):
+            row("3 wait latency", "of which: Stopped -> module process exit / exit -> task result (median, n={0})".format(
+                len(split["trials"])), "{0} / {1}".format(fmt_s(split["module_part_median_s"]),
+                                                          fmt_s(split["controller_part_median_s"])))
         row("3 wait latency", "fixed 5 s polling: mean / median (n={0})".format(len(poller["trials"])),
             "{0} / {1}".format(fmt_s(poller["mean_s"]), fmt_s(poller["median_s"])), "~2.5 s (reference)")
     elif three:
@@ -828,112 +869,114 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def nice_ceiling(value: float) -> float:
-    if value <= 0:
-        return 1.0
-    exponent = math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        candidate = step * 10 ** exponent
-        if candidate >= value:
-            return candidate
-    return 10 ** (exponent + 1)
+def svg_label(x: float, y: float, text: str, anchor: str, color: str) -> str:
+    """Text on a white box (approximate width: 7 px per character at font size 12)."""
+    box_w = len(text) * 7.0 + 6
+    box_x = x - 3 if anchor == "start" else x - box_w + 3
+    return ('<rect x="{0:.1f}" y="{1:.1f}" width="{2:.1f}" height="16" fill="#ffffff" fill-opacity="0.85"/>'
+            '<text x="{3:.1f}" y="{4:.1f}" text-anchor="{5}" fill="{6}">{7}</text>').format(
+                box_x, y - 12, box_w, x, y, anchor, color, escape(text))
 
 
 def render_svg(bulk: t.Mapping[str, t.Any]) -> str:
-    width, height = 760, 440
-    left, right, top, bottom = 70, 30, 50, 70
-    plot_w, plot_h = width - left - right, height - top - bottom
+    """Stops per second over N on a logarithmic axis: the quota ceiling, the measured points, the loop."""
+    width, height = 780, 560
+    left, right, top = 70, 30, 50
+    plot_w, plot_h = width - left - right, 320
     runs = bulk["runs"]
     scale = bulk["quota_scale"]
     burst, rate = STOP_QUOTA[0] * scale, STOP_QUOTA[1] * scale
     max_n = max([run["n"] for run in runs] + [int(burst * 1.5)])
-    x_max = nice_ceiling(max_n * 1.1)
-    achieved = [run["achieved_stops_per_s"] or 0.0 for run in runs] + [run["achieved_stops_per_s_task"] or 0.0 for run in runs]
-    y_max = nice_ceiling(max(achieved + [rate * 2.0]) * 1.25)
+    x_max = math.ceil(max_n * 1.1 / 100.0) * 100.0
+    loop = bulk.get("loop") or {}
+    loop_rate = 1.0 / loop["per_item_seconds"] if loop.get("per_item_seconds") else None
+    values = [v for run in runs for v in (run["achieved_stops_per_s"], run["achieved_stops_per_s_task"]) if v]
+    values += [rate] + ([loop_rate] if loop_rate else [])
+    y_lo = 10.0 ** math.floor(math.log10(min(values)))
+    y_hi = 10.0 ** math.ceil(math.log10(max(values) * 1.5))
 
     def sx(n: float) -> float:
         return left + n / x_max * plot_w
 
     def sy(v: float) -> float:
-        return top + plot_h - min(v, y_max) / y_max * plot_h
+        v = min(max(v, y_lo), y_hi)
+        return top + plot_h - (math.log10(v) - math.log10(y_lo)) / (math.log10(y_hi) - math.log10(y_lo)) * plot_h
 
     out = ['<svg xmlns="http://www.w3.org/2000/svg" width="{0}" height="{1}" viewBox="0 0 {0} {1}" '
            'font-family="DejaVu Sans, Arial, sans-serif" font-size="12">'.format(width, height),
            '<title>Bulk stop: achieved vs quota ceiling throughput over N</title>',
            '<rect x="0" y="0" width="{0}" height="{1}" fill="#ffffff"/>'.format(width, height),
            '<text x="{0}" y="24" text-anchor="middle" font-size="15" font-weight="bold">'
-           'Bulk stop throughput vs StopExecution quota ceiling (quota scale {1:g}: burst {2:g}, {3:g}/s)</text>'.format(
+           'Bulk stop throughput vs the StopExecution quota (scaled x{1:g}: burst {2:g}, {3:g}/s)</text>'.format(
                width / 2, scale, burst, rate)]
-    # quota-not-binding region
     out.append('<rect x="{0:.1f}" y="{1}" width="{2:.1f}" height="{3}" fill="#eeeeee"/>'.format(
         sx(0), top, sx(burst) - sx(0), plot_h))
-    out.append('<text x="{0:.1f}" y="{1}" text-anchor="middle" fill="#555555">N &lt;= burst: quota does not bind</text>'.format(
+    out.append('<text x="{0:.1f}" y="{1}" text-anchor="middle" fill="#555555">N &lt;= burst: the quota does not bind</text>'.format(
         (sx(0) + sx(burst)) / 2, top + 16))
-    # grid and axes
-    for index in range(6):
-        value = y_max * index / 5
-        y = sy(value)
-        out.append('<line x1="{0}" y1="{1:.1f}" x2="{2}" y2="{1:.1f}" stroke="#dddddd"/>'.format(left, y, left + plot_w))
-        out.append('<text x="{0}" y="{1:.1f}" text-anchor="end">{2:g}</text>'.format(left - 6, y + 4, round(value, 1)))
-    for index in range(6):
-        value = x_max * index / 5
+    decade = y_lo
+    while decade <= y_hi * 1.0001:
+        for factor in (1, 2, 5):
+            value = decade * factor
+            if value > y_hi * 1.0001:
+                break
+            y = sy(value)
+            out.append('<line x1="{0}" y1="{1:.1f}" x2="{2}" y2="{1:.1f}" stroke="{3}"/>'.format(
+                left, y, left + plot_w, "#cccccc" if factor == 1 else "#eeeeee"))
+            out.append('<text x="{0}" y="{1:.1f}" text-anchor="end">{2:g}</text>'.format(left - 6, y + 4, value))
+        decade *= 10
+    for index in range(int(x_max // 100) + 1):
+        value = index * 100.0
         x = sx(value)
         out.append('<line x1="{0:.1f}" y1="{1}" x2="{0:.1f}" y2="{2}" stroke="#dddddd"/>'.format(x, top, top + plot_h))
-        out.append('<text x="{0:.1f}" y="{1}" text-anchor="middle">{2:g}</text>'.format(x, top + plot_h + 18, round(value)))
+        out.append('<text x="{0:.1f}" y="{1}" text-anchor="middle">{2:g}</text>'.format(x, top + plot_h + 18, value))
     out.append('<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="#000000"/>'.format(left, top, top + plot_h))
     out.append('<line x1="{0}" y1="{1}" x2="{2}" y2="{1}" stroke="#000000"/>'.format(left, top + plot_h, left + plot_w))
     out.append('<text x="{0:.1f}" y="{1}" text-anchor="middle">executions stopped in one task (N)</text>'.format(
-        left + plot_w / 2, height - 30))
-    out.append('<text x="18" y="{0:.1f}" text-anchor="middle" transform="rotate(-90 18 {0:.1f})">stops per second</text>'.format(
-        top + plot_h / 2))
-    # ceiling curve N * r / (N - B) for N > B, clipped at the top
+        left + plot_w / 2, top + plot_h + 40))
+    out.append('<text x="18" y="{0:.1f}" text-anchor="middle" transform="rotate(-90 18 {0:.1f})">stops per second '
+               '(log scale)</text>'.format(top + plot_h / 2))
     points = []
-    steps = 200
-    for index in range(steps + 1):
-        n = burst + (x_max - burst) * index / steps
-        if n <= burst:
-            continue
+    for index in range(1, 301):
+        n = burst + (x_max - burst) * index / 300.0
         points.append("{0:.1f},{1:.1f}".format(sx(n), sy(n * rate / (n - burst))))
     out.append('<polyline fill="none" stroke="#d62728" stroke-width="2" points="{0}"/>'.format(" ".join(points)))
     out.append('<line x1="{0}" y1="{1:.1f}" x2="{2}" y2="{1:.1f}" stroke="#d62728" stroke-dasharray="3,4"/>'.format(
         left, sy(rate), left + plot_w))
-    # loop of single tasks
-    loop = bulk.get("loop")
-    if loop and loop.get("per_item_seconds"):
-        loop_rate = 1.0 / loop["per_item_seconds"]
+    if loop_rate:
         out.append('<line x1="{0}" y1="{1:.1f}" x2="{2}" y2="{1:.1f}" stroke="#7f7f7f" stroke-dasharray="8,4"/>'.format(
             left, sy(loop_rate), left + plot_w))
+        out.append('<text x="{0}" y="{1:.1f}" text-anchor="end" fill="#555555">{2:.2f}/s</text>'.format(
+            left + plot_w - 4, sy(loop_rate) - 5, loop_rate))
     for run in runs:
+        x = sx(run["n"])
+        anchor, dx = ("end", -9) if x > left + plot_w * 0.6 else ("start", 9)
         if run["achieved_stops_per_s"]:
-            x, y = sx(run["n"]), sy(run["achieved_stops_per_s"])
+            y = sy(run["achieved_stops_per_s"])
             out.append('<circle cx="{0:.1f}" cy="{1:.1f}" r="5" fill="#1f77b4"/>'.format(x, y))
             label = "{0:.1f}/s".format(run["achieved_stops_per_s"])
             if run["fraction_of_ceiling"] is not None:
-                label += " ({0:.0%} of ceiling {1:.1f}/s)".format(run["fraction_of_ceiling"], run["ceiling_stops_per_s"])
-            anchor = "end" if x > left + plot_w * 0.6 else "start"
-            dx = -8 if anchor == "end" else 8
-            out.append('<text x="{0:.1f}" y="{1:.1f}" text-anchor="{2}" fill="#1f77b4">{3}</text>'.format(
-                x + dx, y - 8, anchor, escape(label)))
+                label += " = {0:.0%} of {1:.1f}/s".format(run["fraction_of_ceiling"], run["ceiling_stops_per_s"])
+            out.append(svg_label(x + dx, y - 8, label, anchor, "#1f77b4"))
         if run["achieved_stops_per_s_task"]:
-            x, y = sx(run["n"]), sy(run["achieved_stops_per_s_task"])
+            y = sy(run["achieved_stops_per_s_task"])
             out.append('<rect x="{0:.1f}" y="{1:.1f}" width="9" height="9" fill="none" stroke="#2ca02c" stroke-width="2"/>'.format(
                 x - 4.5, y - 4.5))
-    # legend
+            out.append(svg_label(x + dx, y + 18, "{0:.1f}/s".format(run["achieved_stops_per_s_task"]), anchor, "#2ca02c"))
     legend = [
-        ('<line x1="0" y1="0" x2="24" y2="0" stroke="#d62728" stroke-width="2"/>', "quota ceiling N / T_min(N), T_min = (N - burst) / rate"),
-        ('<line x1="0" y1="0" x2="24" y2="0" stroke="#d62728" stroke-dasharray="3,4"/>', "sustained refill rate"),
-        ('<circle cx="12" cy="0" r="5" fill="#1f77b4"/>', "achieved, stop phase (first to last StopExecution)"),
+        ('<line x1="0" y1="0" x2="24" y2="0" stroke="#d62728" stroke-width="2"/>',
+         "quota ceiling N / T_min(N), T_min(N) = (N - burst) / rate"),
+        ('<line x1="0" y1="0" x2="24" y2="0" stroke="#d62728" stroke-dasharray="3,4"/>', "the quota's sustained refill rate"),
+        ('<circle cx="12" cy="0" r="5" fill="#1f77b4"/>', "achieved in the stop phase (first to last accepted StopExecution)"),
         ('<rect x="7.5" y="-4.5" width="9" height="9" fill="none" stroke="#2ca02c" stroke-width="2"/>',
-         "achieved, whole task (incl. process start, listing)"),
-        ('<line x1="0" y1="0" x2="24" y2="0" stroke="#7f7f7f" stroke-dasharray="8,4"/>', "loop of single-execution tasks"),
+         "achieved over the whole task (Python start-up, listing, stops)"),
+        ('<line x1="0" y1="0" x2="24" y2="0" stroke="#7f7f7f" stroke-dasharray="8,4"/>',
+         "loop of single-execution tasks (one stop per task)"),
     ]
-    lx, ly = left + plot_w - 390, top + 40
-    out.append('<rect x="{0}" y="{1}" width="385" height="{2}" fill="#ffffff" fill-opacity="0.9" stroke="#cccccc"/>'.format(
-        lx - 8, ly - 14, len(legend) * 18 + 8))
+    lx, ly = left + 10, top + plot_h + 70
     for index, (shape, text) in enumerate(legend):
-        y = ly + index * 18
+        y = ly + index * 20
         out.append('<g transform="translate({0},{1})">{2}</g>'.format(lx, y - 4, shape))
-        out.append('<text x="{0}" y="{1}">{2}</text>'.format(lx + 32, y, escape(text)))
+        out.append('<text x="{0}" y="{1}">{2}</text>'.format(lx + 34, y, escape(text)))
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
@@ -1036,7 +1079,7 @@ def method_paragraphs(results: t.Mapping[str, t.Any]) -> t.List[str]:
     ]
     bulk = figures.get("bulk") or {}
     out += [
-        "4. **Bulk stop.** N Running executions are seeded; one task with ``filters: {{}}`` stops them with",
+        "4. **Bulk stop.** N Running executions are seeded; one task with ``filters: {}`` stops them with",
         "   ``quota_scale: {0:g}`` against an emulator whose quotas are scaled by the same factor (StopExecution: burst".format(
             bulk.get("quota_scale", BULK_QUOTA_SCALE)),
         "   {0:g}, refill {1:g} per second). The ceiling is ``T_min(N) = max(0, N - burst) / rate``, the earliest the".format(
@@ -1100,20 +1143,27 @@ def automatic_notes(results: t.Dict[str, t.Any]) -> t.List[str]:
     one = figures.get("task_cost")
     split = figures.get("module_split")
     if one and "error" not in one and one["task_cost"]["ratio"] and one["task_cost"]["ratio"] > 1.3:
-        text = ("Task cost: the stop task costs {0:.2f}x a ping task. Ping imports almost nothing, while the module "
-                "imports httpx and the collection's module_utils and makes two HTTP round trips").format(one["task_cost"]["ratio"])
+        text = ("Task cost: the stop task costs {0:.2f}x a ping task. Both modules import ansible.module_utils.basic; "
+                "the stop task also imports httpx (with httpcore) and the collection's module_utils, and makes two HTTP "
+                "round trips").format(one["task_cost"]["ratio"])
         if split and "error" not in split:
             m = split["median_s"]
-            text += (" (in the split: imports {0:.0f} ms, of which httpx {1:.0f} ms; HTTP {2:.0f} ms; argument "
-                     "handling {3:.0f} ms)").format(m["imports_total"] * 1000, m["import_httpx"] * 1000, m["http"] * 1000,
-                                                   m["args"] * 1000)
+            text += (" (in the split: imports {0:.0f} ms, of which httpx with httpcore {1:.0f} ms and "
+                     "ansible.module_utils.basic {2:.0f} ms; HTTP {3:.0f} ms; argument handling {4:.0f} ms)").format(
+                         m["imports_total"] * 1000, (m["import_httpx"] + m["import_httpcore"]) * 1000,
+                         m["import_basic"] * 1000, m["http"] * 1000, m["args"] * 1000)
         notes.append(text + ".")
     wait = figures.get("wait")
     if wait and "error" not in wait and wait["module"]["max_s"] is not None and wait["module"]["max_s"] > 0.25:
-        notes.append(("Wait latency: the slowest of the module's trials returned {0:.3f} s after the execution was "
-                      "marked Stopped (median {1:.3f} s); the latency includes the module process exiting and Ansible "
-                      "processing the result, not only the long-poll wake-up.").format(
-                          wait["module"]["max_s"], wait["module"]["median_s"]))
+        text = ("Wait latency: the median trial returned {0:.3f} s and the slowest {1:.3f} s after the execution was "
+                "marked Stopped; the latency includes the module process exiting and Ansible processing the result, "
+                "not only the long-poll wake-up").format(wait["module"]["median_s"], wait["module"]["max_s"])
+        split = wait.get("split") or {}
+        if split.get("trials"):
+            text += (" (in the split trials, the module process had exited {0:.3f} s after Stopped and the controller "
+                     "took {1:.3f} s more to report the result)").format(split["module_part_median_s"],
+                                                                       split["controller_part_median_s"])
+        notes.append(text + ".")
     bulk = figures.get("bulk")
     if bulk and "error" not in bulk:
         for run in bulk["runs"]:
@@ -1160,7 +1210,9 @@ def main() -> int:
         "pairs": 4 if quick else 12,
         "split_repeats": 3 if quick else 7,
         "wait_trials": 2 if quick else 5,
-        "poll_trials": 2 if quick else 6,
+        "wait_split_trials": 1 if quick else 3,
+        # 5 evenly spaced phases with D = 3 s give an expected fixed-polling latency of exactly 2.5 s.
+        "poll_trials": 2 if quick else 5,
         "stop_delay_seconds": 3.0,
         "bulk_sizes": [50] if quick else [100, 500],
         "loop_size": 5 if quick else 20,
@@ -1185,7 +1237,8 @@ def main() -> int:
             ("task_cost", "figures 1 and 2: task cost and calls", lambda: figure_task_cost(emulator, runner, settings["pairs"])),
             ("module_split", "figure 1: module time split", lambda: figure_module_split(emulator, runner, settings["split_repeats"])),
             ("wait", "figure 3: wait latency", lambda: figure_wait(emulator, runner, settings["wait_trials"],
-                                                                   settings["stop_delay_seconds"], settings["poll_trials"])),
+                                                                   settings["stop_delay_seconds"], settings["poll_trials"],
+                                                                   settings["wait_split_trials"])),
             ("bulk", "figure 4: bulk stop", lambda: figure_bulk(emulator, runner, settings["bulk_sizes"], settings["loop_size"])),
         ]
         for key, title, step in steps:

@@ -46,6 +46,7 @@ ACTION_QUOTAS = {
     "GetExecutionHistory": (50.0, 5.0),
 }  # type: t.Dict[str, t.Tuple[float, float]]
 DEFAULT_QUOTA = (10.0, 2.0)
+BURST_HEADROOM = 1.0
 
 # Actions that only read; they are sent as GET with every parameter in the query string.
 READ_ACTIONS = frozenset(
@@ -225,7 +226,9 @@ class RateLimiter:
             bucket = self._buckets.get(action)
             if bucket is None:
                 burst, rate = ACTION_QUOTAS.get(action, DEFAULT_QUOTA)
-                bucket = TokenBucket(burst * self.scale, rate * self.scale, clock=self._clock, sleep=self._sleep)
+                # One token of headroom absorbs network jitter: a request delayed on a fresh connection must not let the
+                # ones behind it reach the service's bucket early. The sustained rate is unchanged.
+                bucket = TokenBucket(burst * self.scale - BURST_HEADROOM, rate * self.scale, clock=self._clock, sleep=self._sleep)
                 self._buckets[action] = bucket
             return bucket
 

@@ -243,6 +243,7 @@ msg:
   sample: Stopped execution 'run-2024-05-01' of flow 'nightly-etl' (it was Running)
 """
 
+import json
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
 
@@ -373,7 +374,7 @@ class ExecutionManager:
         execution = describe_execution(self.client, self.flow_name, self.name)
         if execution is not None:
             current = execution_result(execution)
-            if input_text is not None and json_object_text("input", input_text) != _canonical_input(execution.get("Input")):
+            if input_text is not None and not _same_json(input_text, execution.get("Input")):
                 self.module.warn("{0} already exists with a different input; it was left as it is".format(self._label().capitalize()))
             if self.params["wait"] and not self.module.check_mode and current["status"] not in TERMINAL_STATUSES:
                 execution = self._wait()
@@ -406,13 +407,12 @@ class ExecutionManager:
         return result
 
 
-def _canonical_input(input_text: t.Optional[str]) -> t.Optional[str]:
-    if not input_text:
-        return None
+def _same_json(given: str, recorded: t.Optional[str]) -> bool:
+    """Compare inputs as JSON values, so key order and spacing do not count as a difference."""
     try:
-        return json_object_text("input", input_text)
-    except ConfigurationError:
-        return input_text
+        return json.loads(given) == json.loads(recorded or "{}")
+    except ValueError:
+        return given == recorded
 
 
 class BulkStopper:

@@ -9,7 +9,7 @@ import random
 import re
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Tuple
 
 from . import settings as settings_mod
@@ -126,6 +126,13 @@ class TokenBucket:
 
 # ------------------------------------------------------------------ the emulator ---------------
 
+def _int_or_none(text: Optional[str]) -> Optional[int]:
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        return None
+
+
 class LogContext:
     def __init__(self, method: str, user_agent: str, retry: int) -> None:
         self.time = fmt_time(time.time())
@@ -135,6 +142,7 @@ class LogContext:
         self.execution_name: Optional[str] = None
         self.access_key_id: Optional[str] = None
         self.signature_algorithm: Optional[str] = None
+        self.wait_time_seconds: Optional[str] = None
         self.user_agent = user_agent
         self.retry = retry
 
@@ -218,6 +226,7 @@ class Emulator:
             "execution_name": ctx.execution_name,
             "access_key_id": ctx.access_key_id,
             "signature_algorithm": ctx.signature_algorithm,
+            "wait_time_seconds": _int_or_none(ctx.wait_time_seconds),
             "user_agent": ctx.user_agent,
             "retry": ctx.retry,
         })
@@ -250,6 +259,8 @@ class Emulator:
 
     async def _faults(self, action: str) -> None:
         faults = self.settings["faults"]
+        if faults.get("actions") is not None and action not in faults["actions"]:
+            return
         latency = faults.get("latency_ms")
         if latency:
             low, high = latency
@@ -273,6 +284,7 @@ class Emulator:
         ctx.flow_name = params.get("FlowName") or (
             params.get("Name") if ctx.action and "Flow" in ctx.action else None)
         ctx.execution_name = params.get("ExecutionName")
+        ctx.wait_time_seconds = params.get("WaitTimeSeconds")
         ctx.access_key_id = params.get("AccessKeyId")
         if auth_header.startswith("ACS3-HMAC-SHA256"):
             ctx.signature_algorithm = "ACS3-HMAC-SHA256"
@@ -284,8 +296,8 @@ class Emulator:
         if size > MAX_REQUEST_BYTES:
             raise ApiError("EntityTooLarge", MAX_REQUEST_BYTES)
 
-        auth: AuthResult = verify(req, self.settings, self.nonces,
-                                  datetime.now(timezone.utc), time.monotonic())
+        now_wall = datetime.now(timezone.utc) + timedelta(seconds=self.settings["clock_offset_seconds"])
+        auth: AuthResult = verify(req, self.settings, self.nonces, now_wall, time.monotonic())
         if auth.access_key_id:
             ctx.access_key_id = auth.access_key_id
         version, action = auth.version, auth.action

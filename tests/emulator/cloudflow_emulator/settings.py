@@ -12,7 +12,7 @@ DEFAULT_STS_TOKENS = {
     "EmulatorSecurityToken": {"access_key_id": "STS.EmulatorKeyId", "expires_at": None},
 }
 FAULT_KEYS = ("latency_ms", "error_500_rate", "error_429_rate", "error_409_rate", "drop_rate",
-              "seed")
+              "seed", "actions")
 DEFAULT_FAULTS: Dict[str, Any] = {
     "latency_ms": None,
     "error_500_rate": 0.0,
@@ -20,6 +20,7 @@ DEFAULT_FAULTS: Dict[str, Any] = {
     "error_409_rate": 0.0,
     "drop_rate": 0.0,
     "seed": None,
+    "actions": None,  # None = faults apply to every action
 }
 
 DEFAULTS: Dict[str, Any] = {
@@ -35,6 +36,7 @@ DEFAULTS: Dict[str, Any] = {
     "starting_seconds": 0.0,
     "race": False,
     "faults": DEFAULT_FAULTS,
+    "clock_offset_seconds": 0.0,
 }
 
 BOOL_KEYS = ("verify_signature", "check_timestamp", "check_nonce", "quotas_enabled", "race")
@@ -77,6 +79,10 @@ def _faults(current: Mapping[str, Any], update: Any) -> Dict[str, Any]:
                     or value[0] < 0 or value[1] < value[0]):
                 raise SettingsError("latency_ms must be [min, max] with 0 <= min <= max")
             out[key] = [float(value[0]), float(value[1])]
+        elif key == "actions":
+            if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
+                raise SettingsError("actions must be a list of action names or null")
+            out[key] = list(value) if value is not None else None
         elif key == "seed":
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, str))):
                 raise SettingsError("seed must be an integer, a string or null")
@@ -104,6 +110,9 @@ def merge(current: Mapping[str, Any], update: Any) -> Dict[str, Any]:
                 raise SettingsError("max_skew_seconds must be > 0")
             if key == "quota_scale" and out[key] <= 0:
                 raise SettingsError("quota_scale must be > 0")
+        elif key == "clock_offset_seconds":
+            # Shifts the emulator's clock (either way) so that tests can provoke RequestTimeTooSkewed.
+            out[key] = _number(key, value, -1e9, 1e9)
         elif key == "keys":
             if not isinstance(value, dict) or not all(
                     isinstance(k, str) and isinstance(v, str) for k, v in value.items()):

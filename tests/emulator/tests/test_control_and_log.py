@@ -116,3 +116,13 @@ def test_control_not_rate_limited_or_faulted(control, client) -> None:  # type: 
     for _ in range(30):
         assert client.get("/_emulator/config").status_code == 200
     assert client.get("/_emulator/requests").json()["total"] == 0
+
+
+def test_log_records_wait_time_seconds(api, control, client) -> None:  # type: ignore
+    control.seed("f1", "e1", status="Succeeded")
+    client.delete("/_emulator/requests")
+    api.call("DescribeExecution", {"FlowName": "f1", "ExecutionName": "e1", "WaitTimeSeconds": "7"})
+    api.call("DescribeExecution", {"FlowName": "f1", "ExecutionName": "e1"})
+    api.call("ListExecutions", {"FlowName": "f1"})
+    waits = [entry["wait_time_seconds"] for entry in client.get("/_emulator/requests").json()["requests"]]
+    assert waits == [7, None, None]

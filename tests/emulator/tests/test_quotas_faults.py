@@ -174,3 +174,29 @@ def test_bad_fault_settings(client) -> None:  # type: ignore
                 {"faults": {"latency_ms": [5, 1]}}, {"unknown": 1}, {"race": "yes"},
                 {"quota_scale": 0}):
         assert client.post("/_emulator/config", json=bad).status_code == 400, bad
+
+
+def test_faults_limited_to_listed_actions(api: Api, control) -> None:  # type: ignore
+    control.seed("f1", "e1")
+    control.config(faults={"error_500_rate": 1.0, "actions": ["StopExecution"]})
+    api.call("DescribeExecution", E)
+    api.call("ListExecutions", {"FlowName": "f1"})
+    api.error("StopExecution", E, status=500, code="InternalServerError")
+    assert control.status("f1", "e1") == "Running"
+    control.config(faults={"actions": None})
+    api.error("DescribeExecution", E, status=500, code="InternalServerError")
+
+
+def test_fault_actions_must_be_a_list_of_names(client) -> None:  # type: ignore
+    for bad in ("StopExecution", [1], {"a": 1}):
+        response = client.post("/_emulator/config", json={"faults": {"actions": bad}})
+        assert response.status_code == 400, bad
+
+
+def test_clock_offset_provokes_request_time_too_skewed(api: Api, control) -> None:  # type: ignore
+    control.seed("f1", "e1")
+    control.config(clock_offset_seconds=3600)
+    body = api.error("DescribeExecution", E, status=403, code="RequestTimeTooSkewed")
+    assert body["RequestId"]
+    control.config(clock_offset_seconds=-60)
+    api.call("DescribeExecution", E)

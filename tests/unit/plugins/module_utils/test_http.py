@@ -437,9 +437,11 @@ def test_rate_limiter_uses_service_quotas_scaled_and_starts_full() -> None:
     assert DEFAULT_QUOTA == (10, 2)
     clock = FakeClock()
     limiter = RateLimiter(0.5, clock=clock, sleep=clock.sleep)
-    assert [limiter.acquire("StopExecution") for _attempt in range(5)] == [0.0] * 5
+    # StopExecution at half quota: burst 5 less one token of headroom, refill 1 per second.
+    assert [limiter.acquire("StopExecution") for _attempt in range(4)] == [0.0] * 4
     assert limiter.acquire("StopExecution") == pytest.approx(1.0)
-    assert limiter.bucket("DescribeExecution").burst == 25 and limiter.bucket("DescribeExecution").rate == 2.5
+    assert limiter.acquire("StopExecution") == pytest.approx(1.0)  # the fake clock advanced by the first wait
+    assert limiter.bucket("DescribeExecution").burst == 24 and limiter.bucket("DescribeExecution").rate == 2.5
     assert limiter.bucket("StartExecution").rate == 50
 
 

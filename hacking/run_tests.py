@@ -26,6 +26,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -41,6 +42,9 @@ LINKED_PYTHONS = ('3.8', '3.9', '3.10', '3.11', '3.12', '3.13', '3.14')
 EMULATOR_ACCESS_KEY_ID = 'LTAI5tFakeAccessKeyId01'
 EMULATOR_ACCESS_KEY_SECRET = 'FakeAccessKeySecret0123456789abcd'
 EMULATOR_REGION = 'cn-hangzhou'
+
+# Longest a single command may run before its process group is killed (seconds).
+STEP_TIMEOUT = int(os.environ.get('SEED_CLOUDFLOW_STEP_TIMEOUT', '1800'))
 
 ANSI_ESCAPE = re.compile(r'\x1b\[[0-9;]*[A-Za-z]')
 
@@ -141,20 +145,42 @@ class Results:
 
 
 def run_command(command, cwd=REPO, env=None, timeout=None):
-    """Run a command, echo its output as it comes and return (exit code, output without colour)."""
+    """Run a command, echo its output as it comes and return (exit code, output without colour).
+
+    The command runs in its own process group; after ``timeout`` seconds (default STEP_TIMEOUT)
+    or on Ctrl-C the whole group is killed, so a hung test cannot stall CI.
+    """
+    timeout = timeout or STEP_TIMEOUT
     say('$ ' + ' '.join(command))
+    timed_out = []
+
+    def kill_group(process):
+        timed_out.append(True)
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except OSError:
+            pass
+
     with subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          stdin=subprocess.DEVNULL, text=True, errors='replace', bufsize=1) as process:
+                          stdin=subprocess.DEVNULL, text=True, errors='replace', bufsize=1,
+                          start_new_session=True) as process:
+        watchdog = threading.Timer(timeout, kill_group, (process,))
+        watchdog.daemon = True
+        watchdog.start()
         lines = []
-        started = time.monotonic()
-        for line in process.stdout:
-            sys.stdout.write(line)
-            sys.stdout.flush()
-            lines.append(line)
-            if timeout and time.monotonic() - started > timeout:
-                process.kill()
-                raise StepFailed('timed out after %ss' % timeout)
-        code = process.wait()
+        try:
+            for line in process.stdout:
+                sys.stdout.write(line)
+                sys.stdout.flush()
+                lines.append(line)
+            code = process.wait()
+        except KeyboardInterrupt:
+            kill_group(process)
+            raise
+        finally:
+            watchdog.cancel()
+    if timed_out:
+        raise StepFailed('%s killed after %ss' % (os.path.basename(command[0]), timeout))
     return code, ANSI_ESCAPE.sub('', ''.join(lines))
 
 

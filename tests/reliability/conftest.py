@@ -11,6 +11,7 @@ Set CLOUDFLOW_EMULATOR_URL to use an emulator that is already running instead of
 from __future__ import annotations
 
 import os
+import ssl
 import typing as t
 from pathlib import Path
 
@@ -62,7 +63,7 @@ def tls_emulator(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[Emulato
     cert_path, key_path = make_self_signed_certificate(directory)
     process = EmulatorProcess(directory / "emulator.log", ["--tls-cert", str(cert_path), "--tls-key", str(key_path)])
     assert process.url.startswith("https://"), "the TLS emulator announced {0}".format(process.url)
-    client = Emulator(process.url, process.log_path, verify=str(cert_path))
+    client = Emulator(process.url, process.log_path, verify=ssl.create_default_context(cafile=str(cert_path)))
     try:
         yield client
     finally:

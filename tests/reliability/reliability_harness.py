@@ -65,15 +65,35 @@ class CallbackModule(CallbackBase):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.recorded = {}
+        self.items = {}
 
-    def _record(self, result, **_ignored):
+    @staticmethod
+    def _names(result):
         register = getattr(result._task, "register", None)
         # ansible-core 2.19+ keeps register as a {name: projection} mapping; older ones as the name.
-        names = list(register) if isinstance(register, dict) else [register] if register else []
-        for name in names:
-            self.recorded[name] = dict(result._result)
+        return list(register) if isinstance(register, dict) else [register] if register else []
+
+    @staticmethod
+    def _shaped(result):
+        # Newer cores track failed/changed beside the result dict; put them back as register would.
+        shaped = dict(result._result)
+        shaped["failed"] = bool(result.is_failed())
+        shaped["changed"] = bool(result.is_changed())
+        return shaped
+
+    def _record(self, result, **_ignored):
+        for name in self._names(result):
+            shaped = self._shaped(result)
+            if name in self.items:
+                shaped["results"] = self.items.pop(name)
+            self.recorded[name] = shaped
+
+    def _record_item(self, result, **_ignored):
+        for name in self._names(result):
+            self.items.setdefault(name, []).append(self._shaped(result))
 
     v2_runner_on_ok = v2_runner_on_failed = v2_runner_on_skipped = v2_runner_on_unreachable = _record
+    v2_runner_item_on_ok = v2_runner_item_on_failed = v2_runner_item_on_skipped = _record_item
 
     def v2_playbook_on_stats(self, stats):
         path = os.environ.get("SEED_RELIABILITY_RESULTS")

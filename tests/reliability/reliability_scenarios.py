@@ -372,7 +372,7 @@ def _check_auth_failure(case: dict[str, t.Any], outcome: t.Optional[dict[str, t.
 
 
 def auth_failures(emulator: Emulator, ansible: AnsibleRunner, sts: bool = False) -> None:
-    """Wrong secret, unknown key id, expired token (one playbook), then a skewed clock: each fails after one request."""
+    """Wrong secret, unknown key id, expired token, in one playbook: each fails after one request."""
     flow = "auth_flow"
     cases = auth_cases(sts)
     emulator.reset(sts_tokens=STS_TOKENS_WITH_EXPIRED)
@@ -397,7 +397,10 @@ def auth_failures(emulator: Emulator, ansible: AnsibleRunner, sts: bool = False)
     assert set(emulator.statuses(flow).values()) == {"Running"}
     assert "NotTheRightSecret" not in run.everything()
 
-    # The clock: the emulator runs an hour ahead of the managed node.
+
+def clock_skew(emulator: Emulator, ansible: AnsibleRunner, sts: bool = False) -> None:
+    """The emulator's clock runs an hour ahead of the managed node: one request, and a hint about the clock."""
+    flow = "auth_flow"
     case = {"id": "clock skewed by an hour", "execution": "skewed-clock", "check": "clock"}
     emulator.reset(clock_offset_seconds=CLOCK_SKEW_SECONDS)
     emulator.seed(flow, case["execution"])

@@ -352,6 +352,10 @@ CALL_SCENARIOS = (
 )
 
 
+BULK_CALL_COUNT = 5
+BULK_CALL_SCENARIOS = (("callsbulk", False), ("callsbulkcheck", True))
+
+
 def figure_task_cost(emulator: Emulator, runner: Runner, pairs: int) -> t.Dict[str, t.Any]:
     flow = "costflow"
     emulator.reset()
@@ -361,6 +365,8 @@ def figure_task_cost(emulator: Emulator, runner: Runner, pairs: int) -> t.Dict[s
         if status:
             emulator.seed(flow, "calls-" + key.replace("_", "-"), status)
     emulator.seed(flow, "mem-stop")
+    for bulk_flow, _check in BULK_CALL_SCENARIOS:
+        emulator.seed_bulk(bulk_flow, BULK_CALL_COUNT, "r-")
     emulator.clear_requests()
 
     tasks = [ping_task("warm ping"), stop_task(flow, "cost-{0:02d}".format(pairs), "warm stop")]
@@ -369,6 +375,11 @@ def figure_task_cost(emulator: Emulator, runner: Runner, pairs: int) -> t.Dict[s
         tasks.extend(pair if index % 2 == 0 else pair[::-1])
     for key, _label, _status, args, check, _target in CALL_SCENARIOS:
         task = {"name": "calls " + key, MODULE: dict({"flow_name": flow, "name": "calls-" + key.replace("_", "-")}, **args)}
+        if check:
+            task["check_mode"] = True
+        tasks.append(task)
+    for bulk_flow, check in BULK_CALL_SCENARIOS:
+        task = {"name": "calls " + bulk_flow, MODULE: {"flow_name": bulk_flow, "filters": {}, "state": "stopped"}}
         if check:
             task["check_mode"] = True
         tasks.append(task)
@@ -408,6 +419,19 @@ def figure_task_cost(emulator: Emulator, runner: Runner, pairs: int) -> t.Dict[s
             "actions": [entry.get("action") for entry in entries],
             "task_changed": records["calls " + key]["result"].get("changed"),
             "task_status": records["calls " + key]["status"],
+        }
+    for bulk_flow, check in BULK_CALL_SCENARIOS:
+        entries = [entry for entry in log["requests"] if entry.get("flow_name") == bulk_flow]
+        calls[bulk_flow] = {
+            "label": "{0}bulk stop, filters {{}}, {1} Running".format("check mode " if check else "", BULK_CALL_COUNT),
+            "target": "reads only" if check else None,
+            "requests": len(entries),
+            "reads": sum(1 for entry in entries if entry.get("action") in READ_ACTIONS),
+            "writes": sum(1 for entry in entries if entry.get("action") not in READ_ACTIONS),
+            "throttled_429": sum(1 for entry in entries if entry.get("http_status") == 429),
+            "actions": [entry.get("action") for entry in entries],
+            "task_changed": records["calls " + bulk_flow]["result"].get("changed"),
+            "task_status": records["calls " + bulk_flow]["status"],
         }
     cost_entries = [entry for entry in log["requests"] if str(entry.get("execution_name") or "").startswith("cost-")]
     calls["cost_stops"] = {
@@ -787,6 +811,9 @@ def build_rows(results: t.Dict[str, t.Any], quick: bool) -> t.List[t.Dict[str, s
                     run["ceiling"]["burst"]), "{0:.1f}/s".format(run["achieved_stops_per_s"] or 0.0))
             row("4 bulk stop", label + ": task time / 429s / failed stops", "{0} / {1} / {2}".format(
                 fmt_s(run["task_seconds"], 2), run["throttled_429"], run["failed_stops"]), "0 failed", run["failed_stops"] == 0)
+            counts = run["requests_by_action"]
+            row("4 bulk stop", label + ": requests (ListExecutions / StopExecution incl. retries)", "{0} ({1} / {2})".format(
+                run["requests_total"], counts.get("ListExecutions", 0), counts.get("StopExecution", 0)))
             target = ">= 20x" if run["n"] == 500 else ""
             row("4 bulk stop", label + ": vs loop of single tasks (extrapolated {0})".format(fmt_s(run["loop_extrapolated_seconds"], 1)),
                 "{0:.1f}x faster".format(run["speedup_vs_loop"]), target,

@@ -21,7 +21,7 @@ help:
 	@echo 'make sanity | units | integration   one ansible-test kind (CORES="2.21" to pick one core)'
 	@echo 'make build        build the artifact into build/, install it, ansible-doc every module'
 	@echo 'make emulator     run the emulator in the foreground (PORT=0 picks a free port)'
-	@echo 'make bench        run bench/run.py;  make soak: tests/reliability --soak'
+	@echo 'make bench        run bench/run.py (BENCH_ARGS=--quick for a smoke run);  make soak: tests/reliability --soak'
 	@echo 'make venv         create/refresh .venv/core-*;  make clean: remove venvs, build/, copies'
 
 test:
@@ -52,7 +52,7 @@ emulator:
 	@$(DRIVER) emulator --port $(PORT)
 
 bench:
-	@$(DRIVER) bench
+	@$(DRIVER) bench $(BENCH_ARGS)
 
 soak:
 	@$(DRIVER) soak

@@ -879,12 +879,14 @@ def main():
     emulator.set_defaults(function=command_emulator)
     sub.add_parser('demo', help='run examples/*.yml against the emulator').set_defaults(function=command_demo)
     sub.add_parser('build', help='build, install and ansible-doc the collection').set_defaults(function=command_build)
-    bench = sub.add_parser('bench', help='run bench/run.py if it exists')
-    bench.add_argument('rest', nargs=argparse.REMAINDER)
-    bench.set_defaults(function=command_bench)
+    sub.add_parser('bench', help='run bench/run.py if it exists; other arguments go to it').set_defaults(
+        function=command_bench)
     sub.add_parser('soak', help='run tests/reliability with --soak').set_defaults(function=command_soak)
     sub.add_parser('venv', help='create or refresh the development venvs').set_defaults(function=command_venv)
-    arguments = parser.parse_args()
+    arguments, rest = parser.parse_known_args()
+    if rest and arguments.function is not command_bench:
+        parser.error('unrecognized arguments: %s' % ' '.join(rest))
+    arguments.rest = rest
     sys.exit(arguments.function(arguments))
 
 

@@ -668,6 +668,18 @@ def build_and_install(core, install_root):
     return artifacts[0]
 
 
+def documentation_loads(core, env, fqcn):
+    """True if ansible-doc --json returns DOCUMENTATION for the plugin (not a 'not found')."""
+    result = subprocess.run([os.path.join(core.bin, 'ansible-doc'), '-t', 'module', '--json', fqcn], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=False)
+    try:
+        documentation = json.loads(result.stdout)[fqcn]['doc']
+    except (ValueError, KeyError, TypeError):
+        say('ansible-doc --json %s gave no documentation: %s' % (fqcn, result.stderr.strip()))
+        return False
+    return result.returncode == 0 and documentation.get('module') == fqcn.rsplit('.', 1)[1]
+
+
 def step_build(core):
     """Build, install into a temporary path and render every module's docs from the install."""
     modules = module_names()
@@ -679,9 +691,9 @@ def step_build(core):
         env = base_env(core, install_root)
         broken = []
         for module in modules:
-            code, output = run_command([os.path.join(core.bin, 'ansible-doc'), '-t', 'module',
-                                        '%s.%s' % (FQCN, module)], env=env)
-            if code != 0 or '%s.%s' % (FQCN, module) not in output or re.search(r'not found|ERROR', output):
+            fqcn = '%s.%s' % (FQCN, module)
+            code, output = run_command([os.path.join(core.bin, 'ansible-doc'), '-t', 'module', fqcn], env=env)
+            if code != 0 or fqcn not in output or not documentation_loads(core, env, fqcn):
                 broken.append(module)
         if broken:
             raise StepFailed('ansible-doc could not render: %s' % ', '.join(broken))

@@ -20,7 +20,7 @@ options:
   access_key_id:
     description:
       - The AccessKey ID used to sign requests.
-      - When neither O(access_key_id) nor O(access_key_secret) is set, the credential chain is used, in this order:
+      - When neither O(access_key_id) nor O(access_key_secret) is set, the credential chain is used, in this order;
         the environment variables E(ALIBABA_CLOUD_ACCESS_KEY_ID), E(ALIBABA_CLOUD_ACCESS_KEY_SECRET) and
         E(ALIBABA_CLOUD_SECURITY_TOKEN), the older E(ALICLOUD_ACCESS_KEY), E(ALICLOUD_SECRET_KEY) and
         E(ALICLOUD_SECURITY_TOKEN), the aliyun CLI profile file C(~/.aliyun/config.json)
@@ -43,6 +43,7 @@ options:
     description:
       - The name of the aliyun CLI profile in C(~/.aliyun/config.json) to take credentials and region from.
       - When not set, E(ALIBABA_CLOUD_PROFILE) or E(ALICLOUD_PROFILE) is read, then the file's current profile.
+      - A profile named here takes precedence over access keys in the environment.
     type: str
   endpoint:
     description:

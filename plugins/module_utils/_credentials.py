@@ -363,10 +363,12 @@ def resolve_credentials(
     found = _from_options(options)
     if found:
         return found, region
-    tried.append("environment variables " + ", ".join("{0}/{1}".format(names[0], names[1]) for names in ENV_KEY_FAMILIES))
-    found = _from_environment(environ)
-    if found:
-        return found, region
+    # A profile named in the task is an explicit choice, so it wins over keys that happen to be in the environment.
+    if not _given(options.get("profile")):
+        tried.append("environment variables " + ", ".join("{0}/{1}".format(names[0], names[1]) for names in ENV_KEY_FAMILIES))
+        found = _from_environment(environ)
+        if found:
+            return found, region
     tried.append("aliyun CLI profile file {0}{1}".format(profile_file.path, "" if profile_file.exists() else " (not present)"))
     found = _credentials_from_profile(profile_file, metadata_url, sts_endpoint, timeout, environ)
     if found:

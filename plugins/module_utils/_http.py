@@ -13,6 +13,7 @@ import ipaddress
 import json
 import random
 import re
+import ssl
 import threading
 import time
 import traceback
@@ -334,6 +335,24 @@ def _retry_after_seconds(response: t.Any) -> t.Optional[float]:
     return float(seconds) if seconds > 0 else None
 
 
+CERTIFICATE_HINT = (
+    "the endpoint's TLS certificate could not be verified; fix the certificate or the endpoint, or set "
+    "validate_certs: false for a test endpoint you trust."
+)
+
+
+def _is_certificate_error(error: BaseException) -> bool:
+    """Whether a transport error was caused by TLS certificate verification (httpx wraps the ssl error)."""
+    seen = set()  # type: t.Set[int]
+    current = error  # type: t.Optional[BaseException]
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(current):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def _first_field(body: t.Mapping[str, t.Any], *names: str) -> t.Optional[str]:
     for name in names:
         value = body.get(name)
@@ -403,6 +422,9 @@ class CloudFlowClient:
                 response = self._send(action, params, read_timeout)
             except httpx.TransportError as error:
                 self.stats.add("transport_errors")
+                if _is_certificate_error(error):
+                    # A certificate that fails verification will fail again: retrying only delays the answer.
+                    raise TransportError(action, attempts, self._describe_transport_error(error), hint=CERTIFICATE_HINT)
                 if retries >= self.retry.max_retries:
                     raise TransportError(action, attempts, self._describe_transport_error(error))
                 self._back_off(retries, None)

@@ -60,7 +60,7 @@ def connection_argument_spec() -> dict[str, dict[str, t.Any]]:
 
 def check_name(option: str, value: str) -> None:
     """Apply the service's naming rule for flows and executions."""
-    if not value or len(value) > NAME_MAX_LENGTH or not NAME_PATTERN.match(value):
+    if not value or len(value) > NAME_MAX_LENGTH or not NAME_PATTERN.fullmatch(value):
         raise ConfigurationError(option, "must be {0}; got {1!r}".format(NAME_RULE, value))
 
 

@@ -90,7 +90,7 @@ options:
     default: 4
   wait:
     description:
-      - Wait until the execution has finished (for O(state=stopped): until it is no longer in progress).
+      - Wait until the execution has finished; for O(state=stopped), until it is no longer in progress.
       - Waiting long-polls C(DescribeExecution), so the task returns as soon as the service reports the final status.
       - Without O(wait), a stopped execution may still report C(Running) for a moment, because the service applies
         stops asynchronously.
@@ -106,7 +106,7 @@ notes:
     execution first and reports V(changed=true) only when it was absent.
 seealso:
   - module: seed.cloudflow.cloudflow_execution_info
-  - ref: seed.cloudflow.docsite.maintenance_windows
+  - ref: ansible_collections.seed.cloudflow.docsite.maintenance_windows
     description: Quiescing flows in a maintenance window.
 """
 

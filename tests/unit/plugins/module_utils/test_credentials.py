@@ -212,6 +212,14 @@ def test_environment_wins_over_profile(tmp_path: Path) -> None:
     assert region == "cn-shanghai"
 
 
+def test_explicit_profile_option_wins_over_environment(tmp_path: Path) -> None:
+    config_path = write_config(tmp_path, [ak_profile("default", "default-id"), ak_profile("production", "production-id")])
+    environ = dict(NO_METADATA, ALIBABA_CLOUD_ACCESS_KEY_ID="env-id", ALIBABA_CLOUD_ACCESS_KEY_SECRET="env-secret")
+    options = dict(NO_OPTIONS, profile="production")
+    credentials, _region = resolve_credentials(options, environ=environ, config_path=config_path)
+    assert credentials.access_key_id == "production-id"
+
+
 def test_empty_values_count_as_unset(missing_config: str) -> None:
     environ = dict(
         NO_METADATA, ALIBABA_CLOUD_ACCESS_KEY_ID="", ALIBABA_CLOUD_ACCESS_KEY_SECRET=" ", ALICLOUD_ACCESS_KEY="old-id", ALICLOUD_SECRET_KEY="old-secret"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import json
 import random
+import ssl
 import threading
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
@@ -339,6 +340,22 @@ def test_transport_errors_give_up_after_max_retries() -> None:
     assert raised.value.action == "DescribeExecution"
     assert "ConnectError" in str(raised.value)
     assert client.stats.transport_errors == 3
+
+
+def _certificate_failure() -> httpx.ConnectError:
+    cause = ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] self-signed certificate")
+    error = httpx.ConnectError("TLS handshake failed")
+    error.__cause__ = cause
+    return error
+
+
+def test_certificate_failures_are_not_retried_and_point_at_validate_certs() -> None:
+    service = FakeService([_certificate_failure()])
+    with make_client(service, retry=RetryPolicy(max_retries=6)) as client, pytest.raises(TransportError) as raised:
+        client.call("DescribeExecution", {"FlowName": "f", "ExecutionName": "e"})
+    assert raised.value.attempts == 1
+    assert len(service.seen) == 1
+    assert "validate_certs" in str(raised.value)
 
 
 def test_lowercase_error_fields_and_non_json_bodies() -> None:

@@ -5,6 +5,12 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PORT ?= 0
 
+# `make sanity CORES=2.21` limits a run to some ansible-core versions. Only a CORES given on the
+# make command line counts (an environment variable of that name may mean something else).
+ifeq ($(origin CORES),command line)
+export SEED_CLOUDFLOW_CORES := $(CORES)
+endif
+
 # Any working Python 3.9+ runs the standard-library-only driver. pyenv shims on PATH may exit 127,
 # so every candidate is actually run before it is chosen.
 PYENV_ROOT ?= $(HOME)/.pyenv
@@ -18,7 +24,7 @@ help:
 	@echo 'make test         all checks on the oldest and newest ansible-core (what CI runs)'
 	@echo 'make demo         run examples/*.yml against a local emulator'
 	@echo 'make lint         ansible-lint, antsibull-docs lint, antsibull-changelog lint'
-	@echo 'make sanity | units | integration   one ansible-test kind (CORES="2.21" to pick one core)'
+	@echo 'make sanity | units | integration   one ansible-test kind (make sanity CORES=2.21: one core)'
 	@echo 'make build        build the artifact into build/, install it, ansible-doc every module'
 	@echo 'make emulator     run the emulator in the foreground (PORT=0 picks a free port)'
 	@echo 'make bench        run bench/run.py (BENCH_ARGS=--quick for a smoke run);  make soak: tests/reliability --soak'

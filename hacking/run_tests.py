@@ -708,7 +708,7 @@ def step_build(core):
 def selected_cores(results, wanted=None):
     """Set up the venvs of the selected cores; record a skip for a missing interpreter."""
     chosen = []
-    wanted = wanted or os.environ.get('CORES', '').split()
+    wanted = wanted or os.environ.get('SEED_CLOUDFLOW_CORES', '').split()
     for core in CORES:
         if wanted and core.version not in wanted:
             continue
@@ -727,7 +727,7 @@ def newest(cores):
 
 def one_core(results):
     """Set up only the newest core whose Python exists (for demo, build, emulator, ...)."""
-    wanted = os.environ.get('CORES', '').split()
+    wanted = os.environ.get('SEED_CLOUDFLOW_CORES', '').split()
     for core in reversed(CORES):
         if wanted and core.version not in wanted:
             continue
@@ -751,7 +751,7 @@ def command_test(arguments):
     if not cores:
         results.record('any ansible-core', 'failed', 'no supported Python interpreter found')
     last = newest(cores)
-    if last and CORES[-1] not in cores and not os.environ.get('CORES'):
+    if last and CORES[-1] not in cores and not os.environ.get('SEED_CLOUDFLOW_CORES'):
         say('note: the newest ansible-core cannot run here; once-only checks run on core %s' % last.version)
     if last and 'lint' in steps:
         if last.version != CORES[-1].version:

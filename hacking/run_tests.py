@@ -738,7 +738,22 @@ def one_core(results):
     return None
 
 
+def step_no_sanity_ignores():
+    """The project's standard: tests/sanity/ignore-*.txt are absent or hold no entries."""
+    entries = []
+    for path in sorted(glob.glob(os.path.join(REPO, 'tests', 'sanity', 'ignore-*.txt'))):
+        with open(path, encoding='utf-8') as handle:
+            for number, line in enumerate(handle, 1):
+                if line.strip() and not line.lstrip().startswith('#'):
+                    entries.append('%s:%d: %s' % (os.path.relpath(path, REPO), number, line.strip()))
+    for entry in entries:
+        say(entry)
+    if entries:
+        raise StepFailed('%d sanity ignore entries; the standard is zero' % len(entries))
+
+
 def run_lint_steps(results, core):
+    results.run('zero lines in tests/sanity/ignore-*.txt', step_no_sanity_ignores)
     results.run('ansible-lint (core %s)' % core.version, step_ansible_lint, core)
     results.run('antsibull-docs lint-collection-docs (core %s)' % core.version, step_docs_lint, core)
     results.run('antsibull-changelog lint (core %s)' % core.version, step_changelog_lint, core)
@@ -747,9 +762,12 @@ def run_lint_steps(results, core):
 def command_test(arguments):
     results = Results(arguments.label or 'test')
     steps = arguments.steps
-    cores = selected_cores(results)
-    if not cores:
-        results.record('any ansible-core', 'failed', 'no supported Python interpreter found')
+    if any(step in steps for step in ('sanity', 'units', 'integration')):
+        cores = selected_cores(results)
+        if not cores:
+            results.record('any ansible-core', 'failed', 'no supported Python interpreter found')
+    else:  # once-only steps need the newest venv only
+        cores = [core for core in [one_core(results)] if core]
     last = newest(cores)
     if last and CORES[-1] not in cores and not os.environ.get('SEED_CLOUDFLOW_CORES'):
         say('note: the newest ansible-core cannot run here; once-only checks run on core %s' % last.version)

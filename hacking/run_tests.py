@@ -544,6 +544,18 @@ def step_sanity(core):
     return '%d sanity tests' % len(tests)
 
 
+def pytest_counts(output):
+    """(passed, failed + errors) summed over pytest's closing summary lines in the output."""
+    passed = failed = 0
+    for line in output.splitlines():
+        line = line.strip().strip('=').strip()
+        if not re.match(r'^\d+ \w+(, \d+ \w+)* in [0-9.]+s( \([0-9:]+\))?$', line):
+            continue
+        passed += sum(int(number) for number in re.findall(r'\b(\d+) passed\b', line))
+        failed += sum(int(number) for number in re.findall(r'\b(\d+) (?:failed|errors?)\b', line))
+    return passed, failed
+
+
 def step_units(core):
     copy = sync_copy(core.version)
     tests = glob.glob(os.path.join(copy, 'tests', 'unit', '**', 'test_*.py'), recursive=True)
@@ -554,8 +566,7 @@ def step_units(core):
     code, output = run_command(['ansible-test', 'units', '--local', '--color', 'yes', '--python', core.python],
                                cwd=copy, env=env)
     fail_if_all_skipped(output)
-    passed = sum(int(number) for number in re.findall(r'\b(\d+) passed\b', output))
-    failed = sum(int(number) for number in re.findall(r'\b(\d+) (?:failed|errors?)\b', output))
+    passed, failed = pytest_counts(output)
     if code != 0:
         raise StepFailed('ansible-test units exited %d (%d passed, %d failed)' % (code, passed, failed))
     if passed == 0:
@@ -627,10 +638,10 @@ def run_pytest(core, directory, extra=(), pythonpath=None):
         raise StepFailed('pytest collected no tests in %s' % directory)
     if code != 0:
         raise StepFailed('pytest exited %d' % code)
-    match = re.search(r'\b(\d+) passed\b', output)
-    if not match or int(match.group(1)) == 0:
+    passed, _failed = pytest_counts(output)
+    if not passed:
         raise StepFailed('no test passed in %s' % directory)
-    return '%s passed' % match.group(1)
+    return '%d passed' % passed
 
 
 def step_emulator_pytest(core):

@@ -86,7 +86,7 @@ def main() -> None:
         context.__exit__(None, None, None)
 
     split = {}
-    for (_, before), (label, after) in zip(marks, marks[1:]):
+    for (_previous_label, before), (label, after) in zip(marks, marks[1:]):
         split[label] = after - before
     split["args"] = t_client - t_args
     split["client"] = t_http - t_client

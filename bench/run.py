@@ -1221,17 +1221,16 @@ def automatic_notes(results: t.Dict[str, t.Any]) -> t.List[str]:
                 "not only the long-poll wake-up").format(wait["module"]["median_s"], wait["module"]["max_s"])
         split = wait.get("split") or {}
         if split.get("trials"):
-            text += (" (in the split trials, the module process had exited {0:.3f} s after Stopped and the controller "
-                     "took {1:.3f} s more to report the result)").format(split["module_part_median_s"],
-                                                                       split["controller_part_median_s"])
+            template = (" (in the split trials, the module process had exited {0:.3f} s after Stopped and the controller "
+                        "took {1:.3f} s more to report the result)")
+            text += template.format(split["module_part_median_s"], split["controller_part_median_s"])
         notes.append(text + ".")
     bulk = figures.get("bulk")
     if bulk and "error" not in bulk:
         for run in bulk["runs"]:
             if run["fraction_of_ceiling"] is not None and run["fraction_of_ceiling"] < 0.85:
-                notes.append(("Bulk N={0}: the stop phase took {1:.2f} s against a quota minimum of {2:.2f} s "
-                              "({3} responses were 429).").format(run["n"], run["stop_phase_seconds"],
-                                                                 run["ceiling"]["min_seconds"], run["throttled_429"]))
+                template = "Bulk N={0}: the stop phase took {1:.2f} s against a quota minimum of {2:.2f} s ({3} responses were 429)."
+                notes.append(template.format(run["n"], run["stop_phase_seconds"], run["ceiling"]["min_seconds"], run["throttled_429"]))
             if run["n"] == 500 and run["speedup_vs_loop"] is not None and run["speedup_vs_loop"] < 20:
                 notes.append(("Bulk N=500 against the loop: the bulk task took {0:.2f} s, the extrapolated loop {1:.1f} s "
                               "({2:.1f}x); at the quota's sustained rate the bulk task cannot take less than {3:.1f} s, "
@@ -1247,10 +1246,10 @@ def automatic_notes(results: t.Dict[str, t.Any]) -> t.List[str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--quick", action="store_true", help="a fast smoke run (fewer trials, N=50)")
-    parser.add_argument("--output", help="results JSON (default docs/docsite/performance.json; with --quick a file in the "
-                                          "temporary directory of the system)")
+    parser.add_argument("--output", help=("results JSON (default docs/docsite/performance.json; with --quick a file in the "
+                                          "temporary directory of the system)"))
     parser.add_argument("--rst", help="generated page (default docs/docsite/rst/performance.rst; not written with --quick "
                                       "unless given); '' to skip")
     parser.add_argument("--svg", help="generated chart (default docs/docsite/rst/images/bulk_throughput.svg; not written with "

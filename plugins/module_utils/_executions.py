@@ -158,8 +158,7 @@ def list_executions(
     }
     while True:
         page = client.call("ListExecutions", params)
-        for execution in page.get("Executions") or []:
-            yield execution
+        yield from page.get("Executions") or []
         next_token = page.get("NextToken")
         if not next_token:
             return

@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 import reliability_scenarios as scenarios
 from reliability_harness import SECRETS, AnsibleRunner, Emulator, Sizes, assert_no_secrets
 

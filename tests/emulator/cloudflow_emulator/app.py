@@ -55,7 +55,7 @@ async def _drop(request: Request) -> Response:
     if transport is None or not hasattr(transport, "abort"):
         return _HalfResponse()
     transport.abort()
-    for _ in range(50):  # let the server notice, so it sends nothing at all
+    for _attempt in range(50):  # let the server notice, so it sends nothing at all
         if getattr(cycle, "disconnected", True):
             break
         await asyncio.sleep(0.001)
@@ -350,8 +350,8 @@ async def control_executions(request: Request) -> Response:
     for flow in emu.store.flows.values():
         if flow_name and flow.name != flow_name:
             continue
-        out.extend(ex.to_control() for ex in sorted(flow.executions.values(),
-                                                     key=lambda e: e.sort_key()))
+        executions = sorted(flow.executions.values(), key=lambda e: e.sort_key())
+        out.extend(ex.to_control() for ex in executions)
     return JSONResponse({"executions": out})
 
 

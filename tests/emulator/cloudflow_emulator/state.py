@@ -214,7 +214,7 @@ class Execution:
         out = self.to_api()
         out["pending"] = [
             {"status": s, "in_seconds": round(max(0.0, at - time.monotonic()), 3)}
-            for at, s, _ in self.pending
+            for at, s, _extra in self.pending
         ]
         return out
 

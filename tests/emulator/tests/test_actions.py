@@ -346,7 +346,7 @@ def test_error_body_shape_and_request_ids(api: Api, control) -> None:  # type: i
     assert RID_RE.match(body["RequestId"])
     assert resp.headers["x-acs-request-id"] == body["RequestId"]
     assert body["Message"] == "Flow  nope does not exist."
-    ids = {api.call("ListFlows")["RequestId"] for _ in range(5)}
+    ids = {api.call("ListFlows")["RequestId"] for _call in range(5)}
     assert len(ids) == 5 and all(RID_RE.match(i) for i in ids)
 
 

@@ -87,7 +87,7 @@ def test_options_become_startup_settings(tmp_path: Path) -> None:
         with httpx.Client(base_url=url) as c:
             api = Api(c)
             fixed = {"Timestamp": "2020-01-01T00:00:00Z", "SignatureNonce": "same"}
-            for _ in range(15):
+            for _attempt in range(15):
                 assert api.request("ListFlows", common=fixed).status_code == 200
     finally:
         assert stop_emulator(proc) == 0
@@ -96,7 +96,7 @@ def test_options_become_startup_settings(tmp_path: Path) -> None:
 def _run(*args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(EMULATOR_DIR))
     return subprocess.run([sys.executable, "-m", "cloudflow_emulator", *args], env=env,
-                          capture_output=True, text=True, timeout=20)
+                          capture_output=True, text=True, timeout=20, check=False)
 
 
 def test_bad_options_fail(tmp_path: Path) -> None:

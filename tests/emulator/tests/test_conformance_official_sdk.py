@@ -34,14 +34,14 @@ def _sdk() -> Any:
 
 
 def make_client(url: str, ak: str = AK, secret: str = SECRET, token: Any = None) -> Any:
-    Client, _, Config = _sdk()
+    Client, _models, Config = _sdk()
     host_port = url.split("://", 1)[1]
     return Client(Config(access_key_id=ak, access_key_secret=secret, security_token=token,
                          endpoint=host_port, protocol="HTTP", region_id="cn-hangzhou"))
 
 
 def test_official_sdk_round_trip(emulator_url: str, control) -> None:  # type: ignore
-    _, m, _ = _sdk()
+    _client_class, m, _config_class = _sdk()
     control.flow("sdk_flow")
     client = make_client(emulator_url)
     started = client.start_execution(m.StartExecutionRequest(
@@ -88,7 +88,7 @@ def test_official_sdk_round_trip(emulator_url: str, control) -> None:  # type: i
 
 
 def test_official_sdk_errors(emulator_url: str, control) -> None:  # type: ignore
-    _, m, _ = _sdk()
+    _client_class, m, _config_class = _sdk()
     control.flow("sdk_flow")
     bad = make_client(emulator_url, secret="not-the-secret")
     with pytest.raises(Exception) as info:
@@ -109,7 +109,7 @@ def test_official_sdk_errors(emulator_url: str, control) -> None:  # type: ignor
 
 
 def test_official_sdk_sts_and_v3(emulator_url: str, control) -> None:  # type: ignore
-    _, m, _ = _sdk()
+    _client_class, m, _config_class = _sdk()
     control.seed("sdk_flow", "e1")
     sts = make_client(emulator_url, ak=STS_AK, secret=STS_SECRET, token=STS_TOKEN)
     assert sts.describe_execution(m.DescribeExecutionRequest(

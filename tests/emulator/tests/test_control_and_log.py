@@ -18,8 +18,8 @@ def test_config_defaults_and_merge(client) -> None:  # type: ignore
     assert cfg["stop_delay_seconds"] == 0 and cfg["starting_seconds"] == 0
     assert cfg["race"] is False
     assert cfg["faults"]["error_500_rate"] == 0 and cfg["faults"]["drop_rate"] == 0
-    merged = client.post("/_emulator/config", json={"race": True,
-                                                     "faults": {"drop_rate": 0.25}}).json()
+    update = {"race": True, "faults": {"drop_rate": 0.25}}
+    merged = client.post("/_emulator/config", json=update).json()
     assert merged["race"] is True and merged["check_nonce"] is True
     merged = client.post("/_emulator/config", json={"faults": {"seed": 7}}).json()
     assert merged["faults"]["drop_rate"] == 0.25 and merged["faults"]["seed"] == 7
@@ -113,7 +113,7 @@ def test_request_log(api: Api, control, client) -> None:  # type: ignore
 
 def test_control_not_rate_limited_or_faulted(control, client) -> None:  # type: ignore
     control.config(faults={"error_500_rate": 1.0, "drop_rate": 1.0}, quota_scale=0.01)
-    for _ in range(30):
+    for _attempt in range(30):
         assert client.get("/_emulator/config").status_code == 200
     assert client.get("/_emulator/requests").json()["total"] == 0
 

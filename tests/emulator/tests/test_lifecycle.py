@@ -74,8 +74,8 @@ def test_long_poll_wakes_on_control_finish(api: Api, control, emulator_url) -> N
     assert out["elapsed"] < 15
 
 
-def test_long_poll_concurrent_does_not_block_other_requests(api: Api, control,  # type: ignore
-                                                           emulator_url) -> None:
+def test_long_poll_concurrent_does_not_block_other_requests(  # type: ignore
+        api: Api, control, emulator_url) -> None:
     import httpx
 
     control.seed("f1", "e1")
@@ -86,7 +86,7 @@ def test_long_poll_concurrent_does_not_block_other_requests(api: Api, control,  
             results.append(Api(c).call("DescribeExecution", dict(E, WaitTimeSeconds=20),
                                        timeout=30)["Status"])
 
-    threads = [threading.Thread(target=poll) for _ in range(20)]
+    threads = [threading.Thread(target=poll) for _poller in range(20)]
     for t in threads:
         t.start()
     time.sleep(0.3)
@@ -146,8 +146,7 @@ def test_advance_and_finish(api: Api, control, client) -> None:  # type: ignore
     r = client.post("/_emulator/executions/f1/e1/advance")
     assert r.status_code == 409
     control.seed("f1", "e2")
-    done = control.post("/executions/f1/e2/finish", {"status": "Succeeded",
-                                                      "output": {"r": 1}})
+    done = control.post("/executions/f1/e2/finish", {"status": "Succeeded", "output": {"r": 1}})
     assert done["Output"] == '{"r":1}'
     assert api.call("DescribeExecution", {"FlowName": "f1", "ExecutionName": "e2"}
                     )["Output"] == '{"r":1}'

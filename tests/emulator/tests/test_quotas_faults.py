@@ -13,7 +13,7 @@ E = {"FlowName": "f1", "ExecutionName": "e1"}
 
 def codes(api: Api, action: str, params, n: int):  # type: ignore[no-untyped-def]
     out = []
-    for _ in range(n):
+    for _request in range(n):
         resp = api.request(action, params)
         out.append((resp.status_code, resp.json().get("Code")))
     return out
@@ -23,7 +23,7 @@ def burst(api: Api, action: str, params, cap: int):  # type: ignore[no-untyped-d
     """Send until the first 429; return (successes before it, elapsed seconds, throttled)."""
     ok = 0
     t0 = time.monotonic()
-    for _ in range(cap):
+    for _request in range(cap):
         resp = api.request(action, params)
         if resp.status_code == 429:
             assert resp.json()["Code"] == "ResourceThrottled"
@@ -53,7 +53,7 @@ def test_retry_after_header(api: Api, control) -> None:  # type: ignore
     assert resp.status_code == 429
     assert int(resp.headers["x-acs-retry-after"]) >= 1
     control.config(quota_scale=1.0)
-    for _ in range(10):
+    for _request in range(10):
         api.request("ListFlows")
     resp = api.request("ListFlows")  # refill 2/s: wait < 1 s -> no header
     assert resp.status_code == 429 and "x-acs-retry-after" not in resp.headers
@@ -161,10 +161,10 @@ def test_fault_drop_connection(api: Api, control) -> None:  # type: ignore
 def test_fault_seed_reproducible(api: Api, control) -> None:  # type: ignore
     control.seed("f1", "e1")
     runs = []
-    for _ in range(2):
+    for _run in range(2):
         control.config(quotas_enabled=False,
                        faults={"error_500_rate": 0.5, "seed": 1234})
-        runs.append([api.request("DescribeExecution", E).status_code for _ in range(30)])
+        runs.append([api.request("DescribeExecution", E).status_code for _request in range(30)])
     assert runs[0] == runs[1]
     assert set(runs[0]) == {200, 500}
 

@@ -63,7 +63,7 @@ def v1_parts(vector: Dict[str, Any], signed: Dict[str, str], signature: str
     if "form_body_params" in wire:
         body_names = set(wire["form_body_params"])
     elif wire.get("form_body"):
-        body_names = {k for k, _ in parse_qsl(wire["form_body"], keep_blank_values=True)}
+        body_names = {k for k, _value in parse_qsl(wire["form_body"], keep_blank_values=True)}
     else:
         body_names = set()
     query = [(k, v) for k, v in signed.items() if k not in body_names]

@@ -309,6 +309,7 @@ def check_options(params: dict[str, t.Any]) -> None:
                 raise ConfigurationError(option, "is only valid with state=stopped")
     elif params["input"] is not None:
         raise ConfigurationError("input", "is only valid with state=started")
+    json_object_text("input", params["input"])
     check_length("cause", params["cause"], 1, 4096)
     check_length("error", params["error"], 1, 128)
     check_positive("wait_timeout", params["wait_timeout"])

@@ -66,7 +66,8 @@ options:
       - How many times a request is retried after a throttling answer (HTTP 429, C(ResourceThrottled), C(Throttling*)),
         a server error (HTTP 5xx), C(ConcurrentUpdateError), or a network error.
       - Retries wait a random time up to an exponentially growing cap (full jitter), and at least as long as the service
-        asks with C(x-acs-retry-after). Other client errors are never retried.
+        asks with C(x-acs-retry-after), up to O(retry_max_delay). TLS certificate failures and other client errors are
+        never retried.
     type: int
     default: 6
   retry_max_delay:

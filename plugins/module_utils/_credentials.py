@@ -17,7 +17,7 @@ import traceback
 import typing as t
 from dataclasses import dataclass
 
-from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ConfigurationError, CredentialsError
+from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ConfigurationError, CredentialsError, scrub
 from ansible_collections.seed.cloudflow.plugins.module_utils._signing import common_rpc_params, rpc_signature
 
 try:
@@ -268,7 +268,10 @@ def _assume_role(
     if response.status_code != 200:
         raise CredentialsError(
             "{0}: STS AssumeRole for {1} failed: {2} (HTTP {3}): {4} RequestId: {5}".format(
-                where, role_arn, body.get("Code") or "InvalidResponse", response.status_code, body.get("Message") or "", body.get("RequestId") or "-"
+                where, role_arn, body.get("Code") or "InvalidResponse", response.status_code,
+                # A gateway may echo the string to sign, which holds the source token.
+                scrub(str(body.get("Message") or ""), [source_keys.access_key_secret, source_keys.security_token]),
+                body.get("RequestId") or "-",
             )
         )
     role_keys = body.get("Credentials")

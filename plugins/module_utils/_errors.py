@@ -11,7 +11,11 @@ security token and the signature.
 
 from __future__ import annotations
 
+import re
 import typing as t
+from urllib.parse import quote_plus
+
+from ansible_collections.seed.cloudflow.plugins.module_utils._signing import percent_encode
 
 EXECUTION_NOT_EXISTS = "ExecutionNotExists"
 FLOW_NOT_EXISTS = "FlowNotExists"
@@ -134,3 +138,23 @@ class ApiError(CloudFlowError):
             "message": self.message,
             "request_id": self.request_id,
         }
+
+
+def _secret_forms(secret: str) -> t.List[str]:
+    """A secret as it may be echoed back: raw, percent-encoded once or twice, form-encoded."""
+    once = percent_encode(secret)
+    return sorted({secret, once, percent_encode(once), quote_plus(secret)}, key=len, reverse=True)
+
+
+_SIGNATURE_VALUE = re.compile(r"(Signature(?:=|%3D|%253D))[^&\s]+", re.IGNORECASE)
+
+
+def scrub(text: str, secrets: t.Iterable[t.Optional[str]]) -> str:
+    """Remove secrets from text that came from elsewhere (a gateway may echo the string to sign)."""
+    text = _SIGNATURE_VALUE.sub(r"\1***", text)
+    for secret in secrets:
+        if not secret or len(secret) < 4:
+            continue
+        for form in _secret_forms(secret):
+            text = text.replace(form, "***")
+    return text

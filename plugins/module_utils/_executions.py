@@ -90,30 +90,41 @@ def describe_execution(client: CloudFlowClient, flow_name: str, name: str, wait_
         raise
 
 
-def stop_execution(
+def request_stop(
     client: CloudFlowClient, flow_name: str, name: str, cause: t.Optional[str] = None, error: t.Optional[str] = None
-) -> t.Optional[dict[str, t.Any]]:
-    """Ask the service to stop an execution; None when it had already completed (a race, not a failure)."""
+) -> tuple[bool, dict[str, t.Any]]:
+    """Ask the service to stop an execution; returns (whether this request stopped it, the execution).
+
+    ExecutionAlreadyCompleted means it finished between our read and our stop: not a failure. When that answer
+    came on a retry, the earlier attempt may have been applied with its reply lost, so a Stopped execution then
+    counts as stopped by us.
+    """
     params = {"FlowName": flow_name, "ExecutionName": name, "Cause": cause, "Error": error}
     try:
-        return client.call("StopExecution", params)
+        return True, client.call("StopExecution", params)
     except ApiError as api_error:
-        if api_error.code == EXECUTION_ALREADY_COMPLETED:
-            return None
-        raise
+        if api_error.code != EXECUTION_ALREADY_COMPLETED:
+            raise
+        execution = describe_execution(client, flow_name, name) or {"Name": name, "FlowName": flow_name}
+        return api_error.attempts > 1 and execution.get("Status") == "Stopped", execution
 
 
-def start_execution(
+def request_start(
     client: CloudFlowClient, flow_name: str, name: str, input_text: t.Optional[str] = None
-) -> t.Optional[dict[str, t.Any]]:
-    """Start an execution; None when an execution of that name has already finished (a race)."""
+) -> tuple[bool, dict[str, t.Any]]:
+    """Start an execution; returns (whether this request started it, the execution).
+
+    ExecutionAlreadyExists means an execution of that name finished in the meantime. On a retry, the earlier
+    attempt was most likely ours, with its reply lost.
+    """
     params = {"FlowName": flow_name, "ExecutionName": name, "Input": input_text}
     try:
-        return client.call("StartExecution", params)
-    except ApiError as error:
-        if error.code == EXECUTION_ALREADY_EXISTS:
-            return None
-        raise
+        return True, client.call("StartExecution", params)
+    except ApiError as api_error:
+        if api_error.code != EXECUTION_ALREADY_EXISTS:
+            raise
+        execution = describe_execution(client, flow_name, name) or {"Name": name, "FlowName": flow_name}
+        return api_error.attempts > 1, execution
 
 
 def wait_until_finished(

@@ -19,7 +19,7 @@ import time
 import traceback
 import typing as t
 from dataclasses import dataclass
-from urllib.parse import quote_plus, urlsplit
+from urllib.parse import urlsplit
 
 from ansible_collections.seed.cloudflow.plugins.module_utils._credentials import Credentials
 from ansible_collections.seed.cloudflow.plugins.module_utils._errors import (
@@ -29,8 +29,9 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._errors import (
     CloudFlowError,
     ConfigurationError,
     TransportError,
+    scrub,
 )
-from ansible_collections.seed.cloudflow.plugins.module_utils._signing import API_VERSION, common_rpc_params, percent_encode, rpc_signature
+from ansible_collections.seed.cloudflow.plugins.module_utils._signing import API_VERSION, common_rpc_params, rpc_signature
 
 try:
     import httpx
@@ -304,35 +305,16 @@ def signed_request_parts(
     return method, common, action_params
 
 
-def _secret_forms(secret: str) -> t.List[str]:
-    """A secret as it may be echoed back: raw, percent-encoded once or twice, form-encoded."""
-    once = percent_encode(secret)
-    return sorted({secret, once, percent_encode(once), quote_plus(secret)}, key=len, reverse=True)
-
-
-_SIGNATURE_VALUE = re.compile(r"(Signature(?:=|%3D|%253D))[^&\s]+", re.IGNORECASE)
-
-
-def scrub(text: str, secrets: t.Iterable[t.Optional[str]]) -> str:
-    """Remove secrets from text that came from elsewhere (a gateway may echo the string to sign)."""
-    text = _SIGNATURE_VALUE.sub(r"\1***", text)
-    for secret in secrets:
-        if not secret or len(secret) < 4:
-            continue
-        for form in _secret_forms(secret):
-            text = text.replace(form, "***")
-    return text
-
-
 def _retry_after_seconds(response: t.Any) -> t.Optional[float]:
+    """The wait the service asks for. The official SDK reads x-acs-retry-after as whole milliseconds."""
     raw = response.headers.get(RETRY_AFTER_HEADER)
     if raw is None:
         return None
     try:
-        seconds = int(raw.strip())
+        milliseconds = int(raw.strip())
     except ValueError:
         return None
-    return float(seconds) if seconds > 0 else None
+    return milliseconds / 1000.0 if milliseconds > 0 else None
 
 
 CERTIFICATE_HINT = (

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import traceback
 import typing as t
 from datetime import datetime, timezone
 
@@ -31,6 +32,7 @@ USER_AGENT = "seed.cloudflow/{0} (Ansible collection)".format(COLLECTION_VERSION
 
 ENDPOINT_ENV = "ALIBABA_CLOUD_CLOUDFLOW_ENDPOINT"
 
+MIN_QUOTA_SCALE = 0.001
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 NAME_MAX_LENGTH = 128
 NAME_RULE = "1-128 characters: letters, digits, '_' and '-', starting with a letter or '_'"
@@ -114,7 +116,10 @@ def rfc3339_time(option: str, value: t.Optional[str]) -> t.Optional[str]:
         raise ConfigurationError(option, "must be an RFC 3339 time such as 2024-05-01T12:00:00Z; got {0!r}".format(value))
     if moment.tzinfo is None:
         raise ConfigurationError(option, "must carry a time zone (for example a trailing Z for UTC); got {0!r}".format(value))
-    moment = moment.astimezone(timezone.utc)
+    try:
+        moment = moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise ConfigurationError(option, "is out of the range of representable times; got {0!r}".format(value))
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + "{0:03d}Z".format(moment.microsecond // 1000)
 
 
@@ -137,12 +142,18 @@ class CloudFlowModule(AnsibleModule):
                 message = "{0}: {1}".format(subject, message)
         self.fail_json(msg=message, **result)
 
+    def fail_unexpected(self, error: Exception) -> t.NoReturn:
+        """Last resort: a short message instead of a traceback (which still shows at -vvv)."""
+        self.fail_json(msg="Unexpected error ({0}): {1}".format(type(error).__name__, error), exception=traceback.format_exc())
+
     def check_connection_options(self) -> None:
         """Validate the connection options locally, before any request."""
         check_positive("timeout", self.params["timeout"])
         check_positive("retries", self.params["retries"], allow_zero=True)
         check_positive("retry_max_delay", self.params["retry_max_delay"], allow_zero=True)
         check_positive("quota_scale", self.params["quota_scale"], allow_zero=True)
+        if 0 < self.params["quota_scale"] < MIN_QUOTA_SCALE:
+            raise ConfigurationError("quota_scale", "must be 0 (no pacing) or at least {0}; got {1}".format(MIN_QUOTA_SCALE, self.params["quota_scale"]))
         if self.params["access_key_secret"] and not self.params["access_key_id"]:
             raise ConfigurationError("access_key_id", "is required when access_key_secret is set")
         if self.params["access_key_id"] and not self.params["access_key_secret"]:
@@ -157,6 +168,8 @@ class CloudFlowModule(AnsibleModule):
         """Resolve credentials and endpoint and return a ready client. Raises CloudFlowError."""
         options = {name: self.params[name] for name in ("access_key_id", "access_key_secret", "security_token", "profile", "region")}
         credentials, region = resolve_credentials(options)
+        # Secrets from the environment, a profile, STS or the metadata service are masked like no_log options.
+        self.no_log_values.update(secret for secret in (credentials.access_key_secret, credentials.security_token) if secret)
         endpoint = self.params["endpoint"] or os.environ.get(ENDPOINT_ENV)
         if endpoint:
             endpoint = validate_endpoint(endpoint)

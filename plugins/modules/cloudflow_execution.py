@@ -236,6 +236,36 @@ executions:
     error:
       description: Why this execution could not be stopped; V(null) when it could.
       type: dict
+failed_executions:
+  description: With O(filters), the names of the executions that could not be stopped, or not waited for.
+  returned: when some executions selected by O(filters) failed
+  type: list
+  elements: str
+  sample: [run-2024-05-01]
+error:
+  description: The service's answer when the task failed on an API call; never holds a secret.
+  returned: when the task failed on an error answer from the service
+  type: dict
+  contains:
+    action:
+      description: The API action that failed.
+      type: str
+      sample: StopExecution
+    http_status:
+      description: The HTTP status of the answer.
+      type: int
+      sample: 404
+    code:
+      description: The service's error code.
+      type: str
+      sample: ExecutionNotExists
+    message:
+      description: The service's error message.
+      type: str
+    request_id:
+      description: The service's request id, for support cases.
+      type: str
+      sample: 5A1B9C0D-1234-5678-9ABC-DEF012345678
 msg:
   description: What the module did, or in check mode what it would do.
   returned: always
@@ -244,6 +274,7 @@ msg:
 """
 
 import json
+import time
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
 
@@ -259,8 +290,8 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._executions import 
     execution_result,
     is_in_progress,
     list_in_progress_executions,
-    start_execution,
-    stop_execution,
+    request_start,
+    request_stop,
     wait_until_finished,
 )
 from ansible_collections.seed.cloudflow.plugins.module_utils._module import (
@@ -326,6 +357,15 @@ def check_options(params: dict[str, t.Any]) -> None:
             raise ConfigurationError("filters.started_after", "must not be later than filters.started_before")
 
 
+class FailedAfterChange(CloudFlowError):
+    """A failure after this run already changed something (for example a wait that timed out after a stop)."""
+
+    def __init__(self, error: CloudFlowError, result: dict[str, t.Any]) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.result = result
+
+
 class ExecutionManager:
     """Reads the current state once, then decides; every write sits behind the check-mode guard."""
 
@@ -345,8 +385,14 @@ class ExecutionManager:
             "after": {"name": self.name, "flow_name": self.flow_name, "status": after or "absent"},
         }
 
-    def _wait(self) -> dict[str, t.Any]:
-        return wait_until_finished(self.client, self.flow_name, self.name, self.params["wait_timeout"])
+    def _wait_after_change(self, execution: dict[str, t.Any], before: t.Optional[str], msg: str) -> dict[str, t.Any]:
+        """Wait for the execution this run changed; a failed wait still reports the change."""
+        try:
+            execution = wait_until_finished(self.client, self.flow_name, self.name, self.params["wait_timeout"])
+        except CloudFlowError as error:
+            result = self._result(True, execution, before, execution_result(execution)["status"], msg)
+            raise FailedAfterChange(error, result)
+        return self._result(True, execution, before, execution_result(execution)["status"], msg)
 
     def ensure_stopped(self) -> dict[str, t.Any]:
         execution = describe_execution(self.client, self.flow_name, self.name)
@@ -358,17 +404,18 @@ class ExecutionManager:
                 self._label().capitalize(), status_before))
         if self.module.check_mode:
             return self._result(True, execution, status_before, "Stopped", "Would stop {0} (it is {1})".format(self._label(), status_before))
-        reply = stop_execution(self.client, self.flow_name, self.name, self.params["cause"], self.params["error"])
-        if reply is None:
+        stopped_by_us, reply = request_stop(self.client, self.flow_name, self.name, self.params["cause"], self.params["error"])
+        execution = dict(execution, **reply)
+        if not stopped_by_us:
             # It finished between our read and our stop: the desired state holds and this run changed nothing.
-            execution = describe_execution(self.client, self.flow_name, self.name) or execution
             status_after = execution_result(execution)["status"]
             return self._result(False, execution, status_before, status_after, "{0} finished by itself ({1}) before it could be stopped".format(
                 self._label().capitalize(), status_after))
-        execution = dict(execution, **reply)
+        msg = "Stopped {0} (it was {1})".format(self._label(), status_before)
         if self.params["wait"]:
-            execution = self._wait()
-        return self._result(True, execution, status_before, "Stopped", "Stopped {0} (it was {1})".format(self._label(), status_before))
+            return self._wait_after_change(execution, status_before, msg)
+        # The stop takes effect asynchronously: the diff shows the state this run asked for.
+        return self._result(True, execution, status_before, "Stopped", msg)
 
     def ensure_started(self) -> dict[str, t.Any]:
         input_text = json_object_text("input", self.params["input"])
@@ -378,7 +425,7 @@ class ExecutionManager:
             if input_text is not None and not _same_json(input_text, execution.get("Input")):
                 self.module.warn("{0} already exists with a different input; it was left as it is".format(self._label().capitalize()))
             if self.params["wait"] and not self.module.check_mode and current["status"] not in TERMINAL_STATUSES:
-                execution = self._wait()
+                execution = wait_until_finished(self.client, self.flow_name, self.name, self.params["wait_timeout"])
             return self._result(False, execution, current["status"], current["status"], "{0} already exists ({1})".format(
                 self._label().capitalize(), current["status"]))
         if self.module.check_mode:
@@ -386,18 +433,15 @@ class ExecutionManager:
             result = self._result(True, planned, None, "Starting", "Would start {0}".format(self._label()))
             result["execution"]["status"] = None
             return result
-        reply = start_execution(self.client, self.flow_name, self.name, input_text)
-        if reply is None:
-            # Someone else started and finished it between our read and our start.
-            execution = describe_execution(self.client, self.flow_name, self.name) or {"Name": self.name, "FlowName": self.flow_name}
-            status = execution_result(execution)["status"]
+        started_by_us, execution = request_start(self.client, self.flow_name, self.name, input_text)
+        status = execution_result(execution)["status"]
+        if not started_by_us:
             return self._result(False, execution, status, status, "{0} was started elsewhere and has finished ({1})".format(
                 self._label().capitalize(), status))
-        execution = reply
+        msg = "Started {0}".format(self._label())
         if self.params["wait"]:
-            execution = self._wait()
-        status_after = execution_result(execution)["status"]
-        return self._result(True, execution, None, status_after, "Started {0}".format(self._label()))
+            return self._wait_after_change(execution, None, msg)
+        return self._result(True, execution, None, status, msg)
 
     def _result(
         self, changed: bool, execution: t.Mapping[str, t.Any], before: t.Optional[str], after: t.Optional[str], msg: str
@@ -424,6 +468,7 @@ class BulkStopper:
         self.client = client
         self.params = module.params
         self.flow_name: str = module.params["flow_name"]
+        self.wait_deadline = 0.0
 
     def run(self) -> dict[str, t.Any]:
         filters = self.params["filters"]
@@ -438,6 +483,8 @@ class BulkStopper:
         if not self.module.check_mode and entries:
             self._for_each(entries, self._stop_one)
             if self.params["wait"]:
+                # One deadline for the whole task, however many executions wait behind the concurrency limit.
+                self.wait_deadline = time.monotonic() + self.params["wait_timeout"]
                 self._for_each([entry for entry in entries if entry["changed"]], self._wait_one)
         return self._result(entries)
 
@@ -462,13 +509,9 @@ class BulkStopper:
 
     def _stop_one(self, entry: dict[str, t.Any]) -> None:
         try:
-            reply = stop_execution(self.client, self.flow_name, entry["name"], self.params["cause"], self.params["error"])
-            if reply is None:
-                entry["changed"] = False
-                execution = describe_execution(self.client, self.flow_name, entry["name"])
-                entry["status_after"] = execution_result(execution)["status"] if execution else entry["status_before"]
-            else:
-                entry["status_after"] = execution_result(reply)["status"]
+            stopped_by_us, execution = request_stop(self.client, self.flow_name, entry["name"], self.params["cause"], self.params["error"])
+            entry["changed"] = stopped_by_us
+            entry["status_after"] = execution_result(execution)["status"]
         except ApiError as error:
             entry["changed"] = False
             if error.code == EXECUTION_NOT_EXISTS:
@@ -481,13 +524,20 @@ class BulkStopper:
 
     def _wait_one(self, entry: dict[str, t.Any]) -> None:
         try:
-            execution = wait_until_finished(self.client, self.flow_name, entry["name"], self.params["wait_timeout"])
+            remaining = max(0.0, self.wait_deadline - time.monotonic())
+            execution = wait_until_finished(self.client, self.flow_name, entry["name"], remaining)
             entry["status_after"] = execution_result(execution)["status"]
         except CloudFlowError as error:
             entry["error"] = {"message": str(error)}
             last_status = getattr(error, "last_status", None)
             if last_status:
                 entry["status_after"] = last_status
+
+    def _status_after_for_diff(self, entry: dict[str, t.Any]) -> t.Optional[str]:
+        # Without wait, a stop is asynchronous: show the state this run asked for rather than a stale Running.
+        if entry["changed"] and not self.params["wait"]:
+            return "Stopped"
+        return entry["status_after"]
 
     def _result(self, entries: list[dict[str, t.Any]]) -> dict[str, t.Any]:
         changed_count = sum(1 for entry in entries if entry["changed"])
@@ -501,12 +551,12 @@ class BulkStopper:
         if self.module._diff:
             result["diff"] = {
                 "before": {entry["name"]: entry["status_before"] for entry in entries},
-                "after": {entry["name"]: ("Stopped" if entry["changed"] else entry["status_after"]) for entry in entries},
+                "after": {entry["name"]: self._status_after_for_diff(entry) for entry in entries},
             }
         if failed:
             result["failed_executions"] = [entry["name"] for entry in failed]
             details = "; ".join("{0}: {1}".format(entry["name"], _error_text(entry["error"])) for entry in failed)
-            result["msg"] = "Could not stop {0} of {1} execution(s) of flow {2!r} ({3} stopped): {4}".format(
+            result["msg"] = "Could not stop or wait for {0} of {1} execution(s) of flow {2!r} ({3} stop request(s) accepted): {4}".format(
                 len(failed), len(entries), self.flow_name, changed_count, details)
             result["failed"] = True
         return result
@@ -538,13 +588,22 @@ def main() -> None:
         if result.get("failed"):
             module.fail_json(**result)
         module.exit_json(**result)
+    except FailedAfterChange as failure:
+        result = dict(failure.result)
+        result.pop("msg", None)
+        module.fail_on_error(failure.error, subject=_subject(module.params), **result)
     except ApiError as error:
-        subject = "Flow {0!r}".format(module.params["flow_name"])
-        if module.params["name"]:
-            subject = "Execution {0!r} of flow {1!r}".format(module.params["name"], module.params["flow_name"])
-        module.fail_on_error(error, subject=subject)
+        module.fail_on_error(error, subject=_subject(module.params))
     except CloudFlowError as error:
         module.fail_on_error(error)
+    except Exception as error:  # pylint: disable=broad-exception-caught
+        module.fail_unexpected(error)
+
+
+def _subject(params: dict[str, t.Any]) -> str:
+    if params["name"]:
+        return "Execution {0!r} of flow {1!r}".format(params["name"], params["flow_name"])
+    return "Flow {0!r}".format(params["flow_name"])
 
 
 if __name__ == "__main__":

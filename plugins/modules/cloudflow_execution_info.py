@@ -89,6 +89,30 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+error:
+  description: The service's answer when the task failed on an API call; never holds a secret.
+  returned: when the task failed on an error answer from the service
+  type: dict
+  contains:
+    action:
+      description: The API action that failed.
+      type: str
+      sample: StopExecution
+    http_status:
+      description: The HTTP status of the answer.
+      type: int
+      sample: 404
+    code:
+      description: The service's error code.
+      type: str
+      sample: ExecutionNotExists
+    message:
+      description: The service's error message.
+      type: str
+    request_id:
+      description: The service's request id, for support cases.
+      type: str
+      sample: 5A1B9C0D-1234-5678-9ABC-DEF012345678
 executions:
   description: The executions found, in the shape M(seed.cloudflow.cloudflow_execution) returns.
   returned: always
@@ -214,6 +238,8 @@ def main() -> None:
         module.fail_on_error(error, subject="Flow {0!r}".format(module.params["flow_name"]))
     except CloudFlowError as error:
         module.fail_on_error(error)
+    except Exception as error:  # pylint: disable=broad-exception-caught
+        module.fail_unexpected(error)
 
 
 if __name__ == "__main__":

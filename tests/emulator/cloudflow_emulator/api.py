@@ -252,9 +252,8 @@ class Emulator:
             return
         wait = self._bucket(action).take()
         if wait > 0:
-            headers = {}
-            if wait >= 1.0:
-                headers["x-acs-retry-after"] = str(int(math.ceil(wait)))
+            # Whole milliseconds, as the official SDK reads the header.
+            headers = {"x-acs-retry-after": str(int(math.ceil(wait * 1000)))}
             raise ApiError("ResourceThrottled", headers=headers)
 
     async def _faults(self, action: str) -> None:

@@ -258,10 +258,11 @@ def test_client_delays_stay_within_full_jitter_caps() -> None:
 
 def test_retry_after_header_is_honoured() -> None:
     sleep = Recorder()
-    service = FakeService([failure(429, "ResourceThrottled", headers={"x-acs-retry-after": "3"}), ok()])
+    # Milliseconds, as the official SDK reads the header.
+    service = FakeService([failure(429, "ResourceThrottled", headers={"x-acs-retry-after": "3000"}), ok()])
     with make_client(service, sleep=sleep) as client:
         client.call("StopExecution", {"FlowName": "f", "ExecutionName": "e"})
-    assert len(sleep.delays) == 1 and sleep.delays[0] >= 3.0
+    assert len(sleep.delays) == 1 and 3.0 <= sleep.delays[0] < 3.3
     assert client.stats.throttled == 1
 
 

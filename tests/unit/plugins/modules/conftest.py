@@ -33,8 +33,11 @@ except ImportError:  # ansible-core < 2.19 reads the arguments from basic._ANSIB
             basic._ANSIBLE_ARGS = saved
 
 
-class ModuleExit(Exception):
-    """exit_json or fail_json was called; result holds what the module returned."""
+class ModuleExit(SystemExit):
+    """exit_json or fail_json was called; result holds what the module returned.
+
+    A SystemExit, like the real exit: a module's catch-all `except Exception` must not swallow it.
+    """
 
     def __init__(self, result: dict[str, t.Any], failed: bool) -> None:
         super().__init__(result.get("msg"))

@@ -11,6 +11,7 @@ import typing as t
 import pytest
 
 from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ConfigurationError
+from ansible_collections.seed.cloudflow.plugins.module_utils._executions import WaitTimeout
 from ansible_collections.seed.cloudflow.plugins.module_utils._module import (
     CloudFlowModule,
     check_length,
@@ -353,6 +354,20 @@ def test_stop_with_wait_long_polls(run_main, fake_service) -> None:
     assert 29 <= client.calls[2][1]["WaitTimeSeconds"] <= 30
 
 
+def test_a_failed_wait_after_a_stop_still_reports_the_change(run_main, fake_service, monkeypatch) -> None:
+    fake_service(FLOW, {"run-1": "Running"})
+
+    def time_out(client, flow_name, name, timeout):  # type: ignore[no-untyped-def]
+        raise WaitTimeout(flow_name, name, timeout, "Running")
+
+    monkeypatch.setattr(cloudflow_execution, "wait_until_finished", time_out)
+    result = run_main(cloudflow_execution.main, stop_args(wait=True, wait_timeout=5))
+    assert result["failed"] is True
+    assert result["changed"] is True
+    assert "Timed out" in result["msg"] and "Running" in result["msg"]
+    assert result["execution"]["name"] == "run-1"
+
+
 def test_start_when_absent(run_main, fake_service) -> None:
     client = fake_service(FLOW, {})
     result = run_main(cloudflow_execution.main, {"flow_name": FLOW, "name": "run-1", "state": "started", "input": {"b": 2, "a": 1}})
@@ -457,7 +472,7 @@ def test_bulk_partial_failure_stops_the_rest_and_lists_failures(run_main, fake_s
     assert result["failed"]
     assert result["failed_executions"] == ["a-2"]
     assert "a-2" in result["msg"] and "InternalServerError" in result["msg"] and "req-500" in result["msg"]
-    assert "Could not stop 1 of 3" in result["msg"]
+    assert "Could not stop or wait for 1 of 3" in result["msg"] and "(2 stop request(s) accepted)" in result["msg"]
     entries = {entry["name"]: entry for entry in result["executions"]}
     assert entries["a-1"]["changed"] is True and entries["a-3"]["changed"] is True
     assert entries["a-2"]["changed"] is False

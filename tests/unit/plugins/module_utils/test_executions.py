@@ -1,0 +1,75 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Races and retried writes in the execution operations."""
+
+from __future__ import annotations
+
+import typing as t
+
+import pytest
+
+from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ApiError
+from ansible_collections.seed.cloudflow.plugins.module_utils._executions import request_start, request_stop
+
+
+class ScriptedClient:
+    """Answers each action with the next scripted reply (a dict) or raises it (an ApiError)."""
+
+    def __init__(self, script: dict[str, list[t.Any]]) -> None:
+        self.script = script
+        self.actions: list[str] = []
+
+    def call(self, action: str, params: t.Mapping[str, t.Any], *, read_timeout: t.Optional[float] = None) -> dict[str, t.Any]:
+        self.actions.append(action)
+        reply = self.script[action].pop(0)
+        if isinstance(reply, ApiError):
+            raise reply
+        return reply
+
+
+def execution(status: str) -> dict[str, t.Any]:
+    return {"Name": "run-1", "FlowName": "flow", "Status": status}
+
+
+def completed(attempts: int) -> ApiError:
+    return ApiError("StopExecution", 400, "ExecutionAlreadyCompleted", "has already completed", "req-1", attempts=attempts)
+
+
+def test_a_stop_that_is_accepted_is_ours() -> None:
+    client = ScriptedClient({"StopExecution": [execution("Running")]})
+    assert request_stop(client, "flow", "run-1") == (True, execution("Running"))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "attempts, status, ours",
+    [
+        (1, "Succeeded", False),  # finished by itself between our read and our stop
+        (1, "Stopped", False),  # someone else stopped it: our first and only attempt was refused
+        (2, "Succeeded", False),  # finished by itself; our earlier attempt did not stop it
+        (3, "Stopped", True),  # our earlier attempt was applied and its reply lost
+    ],
+)
+def test_already_completed_is_a_race_unless_an_earlier_attempt_stopped_it(attempts: int, status: str, ours: bool) -> None:
+    client = ScriptedClient({"StopExecution": [completed(attempts)], "DescribeExecution": [execution(status)]})
+    stopped_by_us, found = request_stop(client, "flow", "run-1")  # type: ignore[arg-type]
+    assert stopped_by_us is ours
+    assert found["Status"] == status
+    assert client.actions == ["StopExecution", "DescribeExecution"]
+
+
+def test_other_stop_errors_propagate() -> None:
+    error = ApiError("StopExecution", 404, "ExecutionNotExists", "does not exist", "req-2")
+    client = ScriptedClient({"StopExecution": [error]})
+    with pytest.raises(ApiError) as raised:
+        request_stop(client, "flow", "run-1")  # type: ignore[arg-type]
+    assert raised.value.code == "ExecutionNotExists"
+
+
+@pytest.mark.parametrize("attempts, ours", [(1, False), (2, True)])
+def test_already_exists_on_start_is_ours_only_after_a_retry(attempts: int, ours: bool) -> None:
+    exists = ApiError("StartExecution", 400, "ExecutionAlreadyExists", "already exists", "req-3", attempts=attempts)
+    client = ScriptedClient({"StartExecution": [exists], "DescribeExecution": [execution("Succeeded")]})
+    started_by_us, found = request_start(client, "flow", "run-1", '{"a":1}')  # type: ignore[arg-type]
+    assert started_by_us is ours
+    assert found["Status"] == "Succeeded"

@@ -13,20 +13,12 @@ from __future__ import annotations
 
 import json
 import os
-import traceback
 import typing as t
 from dataclasses import dataclass
 
 from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ConfigurationError, CredentialsError, scrub
+from ansible_collections.seed.cloudflow.plugins.module_utils._http import httpx
 from ansible_collections.seed.cloudflow.plugins.module_utils._signing import common_rpc_params, rpc_signature
-
-try:
-    import httpx
-except ImportError:
-    httpx = None
-    HTTPX_IMPORT_ERROR = traceback.format_exc()
-else:
-    HTTPX_IMPORT_ERROR = None
 
 DEFAULT_METADATA_URL = "http://100.100.100.200"
 DEFAULT_STS_ENDPOINT = "https://sts.aliyuncs.com"

@@ -21,7 +21,6 @@ import typing as t
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from ansible_collections.seed.cloudflow.plugins.module_utils._credentials import Credentials
 from ansible_collections.seed.cloudflow.plugins.module_utils._errors import (
     INVALID_RESPONSE,
     RESOURCE_THROTTLED,
@@ -33,6 +32,10 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._errors import (
 )
 from ansible_collections.seed.cloudflow.plugins.module_utils._signing import API_VERSION, common_rpc_params, rpc_signature
 
+if t.TYPE_CHECKING:
+    from ansible_collections.seed.cloudflow.plugins.module_utils._credentials import Credentials
+
+# The one guarded import of httpx; module_utils that need it take it from here.
 try:
     import httpx
 except ImportError:

@@ -47,8 +47,12 @@ def _by_action(log: dict[str, t.Any], action: str) -> list[dict[str, t.Any]]:
 # fault soak
 
 
-def fault_soak(emulator: Emulator, ansible: AnsibleRunner, count: int, sts: bool = False) -> None:
-    """Bulk stop of count in-progress executions under 500s, 429s, dropped connections and latency."""
+def fault_soak(emulator: Emulator, ansible: AnsibleRunner, count: int, sts: bool = False, prove_faults: bool = True) -> None:
+    """Bulk stop of count in-progress executions under 500s, 429s, dropped connections and latency.
+
+    prove_faults asserts that every kind of fault occurred; a short run (a few dozen requests) may by chance
+    miss one kind, so only runs large enough for that to be very unlikely should ask for it.
+    """
     flow = "soak_flow"
     emulator.reset(quota_scale=QUOTA_SCALE)
     running = emulator.seed_bulk(flow, count, "soak-")
@@ -108,9 +112,10 @@ def fault_soak(emulator: Emulator, ansible: AnsibleRunner, count: int, sts: bool
 
     # The faults really happened (otherwise this scenario proves nothing) and were survived.
     codes = collections.Counter(entry["code"] for entry in log["requests"])
-    assert codes["InternalServerError"] > 0, codes
-    assert codes["ResourceThrottled"] > 0, codes
-    assert codes["ConnectionDropped"] > 0, codes
+    if prove_faults:
+        assert codes["InternalServerError"] > 0, codes
+        assert codes["ResourceThrottled"] > 0, codes
+        assert codes["ConnectionDropped"] > 0, codes
     # wait: true long-polls DescribeExecution instead of sleeping between reads.
     long_polls = [entry for entry in _by_action(log, "DescribeExecution") if (entry.get("wait_time_seconds") or 0) > 0]
     assert len({entry["execution_name"] for entry in long_polls}) == len(in_progress_before), (

@@ -67,7 +67,8 @@ def test_secrets_never_shown(emulator: Emulator, tls_emulator: Emulator, ansible
         assert_no_secrets(emulator.log_text(), "the emulator's own output", secrets)
         assert_no_secrets(tls_emulator.log_text(), "the TLS emulator's own output", secrets)
 
-    scenarios.fault_soak(emulator, ansible, 40 if soak else 15, sts=True)
+    # Here the point is the secrets; test_fault_soak proves the faults happen, on a run large enough for it.
+    scenarios.fault_soak(emulator, ansible, 40 if soak else 15, sts=True, prove_faults=False)
     keep_log(emulator, "the request log of the fault soak")
     scenarios.races(emulator, ansible, 10 if soak else 3, sts=True)
     keep_log(emulator, "the request log of the races")

@@ -356,6 +356,21 @@ BULK_CALL_COUNT = 5
 BULK_CALL_SCENARIOS = (("callsbulk", False), ("callsbulkcheck", True))
 
 
+def call_summary(label: str, target: t.Optional[str], entries: list[dict[str, t.Any]], record: dict[str, t.Any]) -> dict[str, t.Any]:
+    """What one scenario sent, from its emulator log entries, and what its task reported."""
+    return {
+        "label": label,
+        "target": target,
+        "requests": len(entries),
+        "reads": sum(1 for entry in entries if entry.get("action") in READ_ACTIONS),
+        "writes": sum(1 for entry in entries if entry.get("action") not in READ_ACTIONS),
+        "throttled_429": sum(1 for entry in entries if entry.get("http_status") == 429),
+        "actions": [entry.get("action") for entry in entries],
+        "task_changed": record["result"].get("changed"),
+        "task_status": record["status"],
+    }
+
+
 def figure_task_cost(emulator: Emulator, runner: Runner, pairs: int) -> t.Dict[str, t.Any]:
     flow = "costflow"
     emulator.reset()
@@ -409,30 +424,11 @@ def figure_task_cost(emulator: Emulator, runner: Runner, pairs: int) -> t.Dict[s
     for key, label, _status, args, check, target in CALL_SCENARIOS:
         name = "calls-" + key.replace("_", "-")
         entries = [entry for entry in log["requests"] if entry.get("execution_name") == name]
-        calls[key] = {
-            "label": label,
-            "target": target,
-            "requests": len(entries),
-            "reads": sum(1 for entry in entries if entry.get("action") in READ_ACTIONS),
-            "writes": sum(1 for entry in entries if entry.get("action") not in READ_ACTIONS),
-            "throttled_429": sum(1 for entry in entries if entry.get("http_status") == 429),
-            "actions": [entry.get("action") for entry in entries],
-            "task_changed": records["calls " + key]["result"].get("changed"),
-            "task_status": records["calls " + key]["status"],
-        }
+        calls[key] = call_summary(label, target, entries, records["calls " + key])
     for bulk_flow, check in BULK_CALL_SCENARIOS:
         entries = [entry for entry in log["requests"] if entry.get("flow_name") == bulk_flow]
-        calls[bulk_flow] = {
-            "label": "{0}bulk stop, filters {{}}, {1} Running".format("check mode " if check else "", BULK_CALL_COUNT),
-            "target": "reads only" if check else None,
-            "requests": len(entries),
-            "reads": sum(1 for entry in entries if entry.get("action") in READ_ACTIONS),
-            "writes": sum(1 for entry in entries if entry.get("action") not in READ_ACTIONS),
-            "throttled_429": sum(1 for entry in entries if entry.get("http_status") == 429),
-            "actions": [entry.get("action") for entry in entries],
-            "task_changed": records["calls " + bulk_flow]["result"].get("changed"),
-            "task_status": records["calls " + bulk_flow]["status"],
-        }
+        label = "{0}bulk stop, filters {{}}, {1} Running".format("check mode " if check else "", BULK_CALL_COUNT)
+        calls[bulk_flow] = call_summary(label, "reads only" if check else None, entries, records["calls " + bulk_flow])
     cost_entries = [entry for entry in log["requests"] if str(entry.get("execution_name") or "").startswith("cost-")]
     calls["cost_stops"] = {
         "label": "figure 1 stops ({0} + warm-up), per stop".format(pairs),

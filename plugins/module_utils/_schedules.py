@@ -32,6 +32,19 @@ API_FIELDS = {
 }
 
 
+# Result field -> the service's field in schedule records.
+RESULT_API_NAMES = {
+    "name": "ScheduleName",
+    "id": "ScheduleId",
+    "cron_expression": "CronExpression",
+    "payload": "Payload",
+    "description": "Description",
+    "enabled": "Enable",
+    "created_time": "CreatedTime",
+    "last_modified_time": "LastModifiedTime",
+}
+
+
 def parse_payload(value: t.Any) -> t.Any:
     """A payload as a JSON value: the service keeps it as text; text that is not JSON is kept as it is."""
     if not isinstance(value, str):

@@ -110,7 +110,7 @@ notes:
 seealso:
   - module: seed.cloudflow.cloudflow_flow_info
   - module: seed.cloudflow.cloudflow_execution
-  - ref: seed.cloudflow.flows_as_code
+  - ref: ansible_collections.seed.cloudflow.docsite.flows_as_code
     description: Flows as code, with a deployment pipeline.
 """
 

@@ -295,10 +295,10 @@ def test_sts_tokens(api: Api, control) -> None:  # type: ignore
         "DescribeFlow", {"Name": "f1"}, status=403,
         code="InvalidSecurityToken.MismatchWithAccessKey")
     control.configure(sts_tokens={STS_TOKEN: {"access_key_id": STS_AK,
-                                           "expires_at": "2020-01-01T00:00:00Z"}})
+                                              "expires_at": "2020-01-01T00:00:00Z"}})
     sts.error("DescribeFlow", {"Name": "f1"}, status=403, code="InvalidSecurityToken.Expired")
     control.configure(sts_tokens={STS_TOKEN: {"access_key_id": STS_AK,
-                                           "expires_at": "2999-01-01T00:00:00Z"}})
+                                              "expires_at": "2999-01-01T00:00:00Z"}})
     sts.call("DescribeFlow", {"Name": "f1"})
     log = control.requests()
     assert log["requests"][-1]["access_key_id"] == STS_AK

@@ -173,7 +173,7 @@ def test_fault_seed_reproducible(api: Api, control) -> None:  # type: ignore
     runs = []
     for _run in range(2):
         control.configure(quotas_enabled=False,
-                       faults={"error_500_rate": 0.5, "seed": 1234})
+                          faults={"error_500_rate": 0.5, "seed": 1234})
         runs.append([api.request("DescribeExecution", E).status_code for _request in range(30)])
     assert runs[0] == runs[1]
     assert set(runs[0]) == {200, 500}

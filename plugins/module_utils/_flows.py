@@ -20,6 +20,7 @@ import typing as t
 from ansible_collections.seed.cloudflow.plugins.module_utils._bulk_stop import stop_in_progress
 from ansible_collections.seed.cloudflow.plugins.module_utils._errors import FLOW_NOT_EXISTS, ApiError, CloudFlowError, ConfigurationError
 from ansible_collections.seed.cloudflow.plugins.module_utils._executions import execution_result, list_in_progress_executions
+from ansible_collections.seed.cloudflow.plugins.module_utils._http import iterate_pages
 from ansible_collections.seed.cloudflow.plugins.module_utils._schedules import delete_schedule, list_schedules
 
 if t.TYPE_CHECKING:
@@ -352,17 +353,10 @@ def describe_flow(client: CloudFlowClient, name: str) -> t.Optional[dict[str, t.
 
 
 def list_flows(client: CloudFlowClient, name_prefix: t.Optional[str] = None) -> t.Iterator[dict[str, t.Any]]:
-    """Every flow, following NextToken across pages; the prefix filter is applied here (ListFlows has none)."""
-    params: dict[str, t.Any] = {"Limit": LIST_FLOWS_PAGE_SIZE}
-    while True:
-        page = client.call("ListFlows", params)
-        for flow in page.get("Flows") or []:
-            if not name_prefix or str(flow.get("Name", "")).startswith(name_prefix):
-                yield flow
-        next_token = page.get("NextToken")
-        if not next_token:
-            return
-        params["NextToken"] = next_token
+    """Every flow, across pages; the prefix filter is applied here (ListFlows has none)."""
+    for flow in iterate_pages(client, "ListFlows", {}, "Flows", LIST_FLOWS_PAGE_SIZE):
+        if not name_prefix or str(flow.get("Name", "")).startswith(name_prefix):
+            yield flow
 
 
 def _record(answer: t.Mapping[str, t.Any]) -> dict[str, t.Any]:

@@ -79,7 +79,7 @@ def schedule_result(raw: t.Mapping[str, t.Any], flow_name: str) -> dict[str, t.A
         "id": raw.get("ScheduleId"),
         "cron_expression": raw.get("CronExpression"),
         "payload": parse_payload(raw.get("Payload")),
-        "description": raw.get("Description"),
+        "description": raw.get("Description") or "",
         "enabled": _enabled(raw.get("Enable")),
         "created_time": raw.get("CreatedTime") or None,
         "last_modified_time": raw.get("LastModifiedTime") or None,

@@ -110,11 +110,11 @@ def test_a_service_definition_that_is_not_yaml_never_equals_a_document() -> None
 
 @pytest.mark.parametrize("value, detail", [
     ("steps: [", "is not valid YAML or JSON"),
-    ("[1, 2]", "the text holds a list"),
-    ("just text", "the text holds a str"),
-    ("", "the text holds a NoneType"),
-    (42, "got a int"),
-    (["a"], "got a list"),
+    ("[1, 2]", "the text holds list"),
+    ("just text", "the text holds str"),
+    ("", "the text is empty"),
+    (42, "got int"),
+    (["a"], "got list"),
 ])
 def test_load_definition_rejects_what_is_not_a_mapping(value: t.Any, detail: str) -> None:
     with pytest.raises(ConfigurationError) as raised:

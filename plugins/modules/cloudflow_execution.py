@@ -91,7 +91,11 @@ options:
   wait:
     description:
       - Wait until the execution has finished; for O(state=stopped), until it is no longer in progress.
-      - Waiting long-polls C(DescribeExecution), so the task returns as soon as the service reports the final status.
+      - Waiting for one execution long-polls C(DescribeExecution), so the task returns as soon as the service reports
+        the final status.
+      - With O(filters) and more than one execution stopped, the task instead watches what is still in progress with
+        status-filtered C(ListExecutions) pages (up to 99 executions a page, polled at growing intervals up to 10
+        seconds), because C(DescribeExecution) is limited to 5 calls a second.
       - Without O(wait), a stopped execution may still report C(Running) for a moment, because the service applies
         stops asynchronously.
     type: bool
@@ -250,13 +254,15 @@ error:
     action:
       description: The API action that failed.
       type: str
-      sample: StopExecution
+      sample: DescribeExecution
     http_status:
       description: The HTTP status of the answer.
       type: int
       sample: 404
     code:
-      description: The service's error code.
+      description:
+        - The service's error code.
+        - V(ExecutionNotExists) (from V(DescribeExecution)) when O(state=stopped) names an execution that does not exist.
       type: str
       sample: ExecutionNotExists
     message:
@@ -274,12 +280,10 @@ msg:
 """
 
 import json
-import time
 import typing as t
-from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.seed.cloudflow.plugins.module_utils._bulk_stop import stop_in_progress
 from ansible_collections.seed.cloudflow.plugins.module_utils._errors import (
-    EXECUTION_NOT_EXISTS,
     ApiError,
     CloudFlowError,
     ConfigurationError,
@@ -289,9 +293,9 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._executions import 
     describe_execution,
     execution_result,
     is_in_progress,
-    list_in_progress_executions,
     request_start,
     request_stop,
+    require_execution,
     wait_until_finished,
 )
 from ansible_collections.seed.cloudflow.plugins.module_utils._module import (
@@ -395,9 +399,8 @@ class ExecutionManager:
         return self._result(True, execution, before, execution_result(execution)["status"], msg)
 
     def ensure_stopped(self) -> dict[str, t.Any]:
-        execution = describe_execution(self.client, self.flow_name, self.name)
-        if execution is None:
-            raise CloudFlowError("Cannot stop {0}: it does not exist (ExecutionNotExists)".format(self._label()))
+        # A missing execution fails with the service's answer (Code and RequestId in error), like other API failures.
+        execution = require_execution(self.client, self.flow_name, self.name, "cannot be stopped")
         status_before = execution_result(execution)["status"]
         if not is_in_progress(execution):
             return self._result(False, execution, status_before, status_before, "{0} is already {1}; nothing to stop".format(
@@ -460,112 +463,39 @@ def _same_json(given: str, recorded: t.Optional[str]) -> bool:
         return given == recorded
 
 
-class BulkStopper:
-    """Stops every in-progress execution matching the filters, paced by the client's per-action quotas."""
-
-    def __init__(self, module: CloudFlowModule, client: CloudFlowClient) -> None:
-        self.module = module
-        self.client = client
-        self.params = module.params
-        self.flow_name: str = module.params["flow_name"]
-        self.wait_deadline = 0.0
-
-    def run(self) -> dict[str, t.Any]:
-        filters = self.params["filters"]
-        selected = list_in_progress_executions(
-            self.client,
-            self.flow_name,
-            name_prefix=filters["name_prefix"] or None,
-            started_after=rfc3339_time("filters.started_after", filters["started_after"]),
-            started_before=rfc3339_time("filters.started_before", filters["started_before"]),
-        )
-        entries = [self._entry(execution) for execution in selected]
-        if not self.module.check_mode and entries:
-            self._for_each(entries, self._stop_one)
-            if self.params["wait"]:
-                # One deadline for the whole task, however many executions wait behind the concurrency limit.
-                self.wait_deadline = time.monotonic() + self.params["wait_timeout"]
-                self._for_each([entry for entry in entries if entry["changed"]], self._wait_one)
-        return self._result(entries)
-
-    def _entry(self, execution: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
-        shaped = execution_result(execution)
-        return {
-            "name": shaped["name"],
-            "flow_name": shaped["flow_name"] or self.flow_name,
-            "status_before": shaped["status"],
-            "status_after": shaped["status"],
-            "changed": True,
-            "started_time": shaped["started_time"],
-            "input": shaped["input"],
-            "error": None,
+def bulk_stop(module: CloudFlowModule, client: CloudFlowClient) -> dict[str, t.Any]:
+    """Stop every in-progress execution that matches O(filters); the result lists each one."""
+    filters = module.params["filters"]
+    outcome = stop_in_progress(
+        client,
+        module.params["flow_name"],
+        cause=module.params["cause"],
+        error=module.params["error"],
+        check_mode=module.check_mode,
+        concurrency=module.params["concurrency"],
+        wait=module.params["wait"],
+        wait_timeout=module.params["wait_timeout"],
+        name_prefix=filters["name_prefix"] or None,
+        started_after=filters["started_after"],
+        started_before=filters["started_before"],
+    )
+    result: dict[str, t.Any] = {"changed": outcome.changed, "executions": outcome.executions, "msg": outcome.message()}
+    if module._diff:
+        result["diff"] = {
+            "before": {entry["name"]: entry["status_before"] for entry in outcome.executions},
+            "after": {entry["name"]: _status_after_for_diff(entry, module.params["wait"]) for entry in outcome.executions},
         }
-
-    def _for_each(self, entries: list[dict[str, t.Any]], action: t.Callable[[dict[str, t.Any]], None]) -> None:
-        workers = min(self.params["concurrency"], len(entries)) or 1
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            # list() re-raises any unexpected exception from a worker here, in the module's thread.
-            list(pool.map(action, entries))
-
-    def _stop_one(self, entry: dict[str, t.Any]) -> None:
-        try:
-            stopped_by_us, execution = request_stop(self.client, self.flow_name, entry["name"], self.params["cause"], self.params["error"])
-            entry["changed"] = stopped_by_us
-            entry["status_after"] = execution_result(execution)["status"]
-        except ApiError as error:
-            entry["changed"] = False
-            if error.code == EXECUTION_NOT_EXISTS:
-                entry["status_after"] = None
-            else:
-                entry["error"] = error.as_dict()
-        except CloudFlowError as error:
-            entry["changed"] = False
-            entry["error"] = {"message": str(error)}
-
-    def _wait_one(self, entry: dict[str, t.Any]) -> None:
-        try:
-            remaining = max(0.0, self.wait_deadline - time.monotonic())
-            execution = wait_until_finished(self.client, self.flow_name, entry["name"], remaining)
-            entry["status_after"] = execution_result(execution)["status"]
-        except CloudFlowError as error:
-            entry["error"] = {"message": str(error)}
-            last_status = getattr(error, "last_status", None)
-            if last_status:
-                entry["status_after"] = last_status
-
-    def _status_after_for_diff(self, entry: dict[str, t.Any]) -> t.Optional[str]:
-        # Without wait, a stop is asynchronous: show the state this run asked for rather than a stale Running.
-        if entry["changed"] and not self.params["wait"]:
-            return "Stopped"
-        return entry["status_after"]
-
-    def _result(self, entries: list[dict[str, t.Any]]) -> dict[str, t.Any]:
-        changed_count = sum(1 for entry in entries if entry["changed"])
-        failed = [entry for entry in entries if entry["error"]]
-        verb = "Would stop" if self.module.check_mode else "Stopped"
-        result: dict[str, t.Any] = {
-            "changed": changed_count > 0,
-            "executions": entries,
-            "msg": "{0} {1} of {2} in-progress execution(s) of flow {3!r}".format(verb, changed_count, len(entries), self.flow_name),
-        }
-        if self.module._diff:
-            result["diff"] = {
-                "before": {entry["name"]: entry["status_before"] for entry in entries},
-                "after": {entry["name"]: self._status_after_for_diff(entry) for entry in entries},
-            }
-        if failed:
-            result["failed_executions"] = [entry["name"] for entry in failed]
-            details = "; ".join("{0}: {1}".format(entry["name"], _error_text(entry["error"])) for entry in failed)
-            result["msg"] = "Could not stop or wait for {0} of {1} execution(s) of flow {2!r} ({3} stop request(s) accepted): {4}".format(
-                len(failed), len(entries), self.flow_name, changed_count, details)
-            result["failed"] = True
-        return result
+    if outcome.failed:
+        result["failed_executions"] = [entry["name"] for entry in outcome.failed]
+        result["failed"] = True
+    return result
 
 
-def _error_text(error: dict[str, t.Any]) -> str:
-    if error.get("code"):
-        return "{0}: {1} (RequestId: {2})".format(error["code"], error.get("message"), error.get("request_id"))
-    return str(error.get("message"))
+def _status_after_for_diff(entry: dict[str, t.Any], waited: bool) -> t.Optional[str]:
+    # Without wait, a stop is asynchronous: show the state this run asked for rather than a stale Running.
+    if entry["changed"] and not waited:
+        return "Stopped"
+    return entry["status_after"]
 
 
 def main() -> None:
@@ -580,7 +510,7 @@ def main() -> None:
         check_options(module.params)
         with module.client() as client:
             if module.params["filters"] is not None:
-                result = BulkStopper(module, client).run()
+                result = bulk_stop(module, client)
             elif module.params["state"] == "stopped":
                 result = ExecutionManager(module, client).ensure_stopped()
             else:

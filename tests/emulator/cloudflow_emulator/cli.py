@@ -1,3 +1,7 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) seed.cloudflow contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Command line: `python -m cloudflow_emulator --port 0` (see docs/architecture.md)."""
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ URL_PREFIX = "CLOUDFLOW_EMULATOR_URL="
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="cloudflow_emulator",
+    p = argparse.ArgumentParser(prog="cloudflow-emulator",
                                 description="Local CloudFlow (fnf 2019-03-15) API emulator")
     p.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default)")

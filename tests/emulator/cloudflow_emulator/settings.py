@@ -1,15 +1,29 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) seed.cloudflow contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Emulator settings (docs/architecture.md, "Settings") and their validation."""
 from __future__ import annotations
 
 import copy
 from typing import Any, Dict, Mapping
 
-DEFAULT_KEYS = {
-    "LTAI5tFakeAccessKeyId01": "FakeAccessKeySecret0123456789abcd",
-    "STS.EmulatorKeyId": "EmulatorStsSecret",
+# The emulator's credentials: the one definition that the CLI, the Python API, the pytest
+# plugin, the tests and the docs' examples rely on.
+DEFAULT_ACCESS_KEY_ID = "LTAI5tFakeAccessKeyId01"
+DEFAULT_ACCESS_KEY_SECRET = "FakeAccessKeySecret0123456789abcd"
+DEFAULT_STS_ACCESS_KEY_ID = "STS.EmulatorKeyId"
+DEFAULT_STS_ACCESS_KEY_SECRET = "EmulatorStsSecret"
+DEFAULT_SECURITY_TOKEN = "EmulatorSecurityToken"
+# The emulator ignores the region; clients still need one to build their requests.
+DEFAULT_REGION = "cn-hangzhou"
+
+DEFAULT_KEYS: Dict[str, str] = {
+    DEFAULT_ACCESS_KEY_ID: DEFAULT_ACCESS_KEY_SECRET,
+    DEFAULT_STS_ACCESS_KEY_ID: DEFAULT_STS_ACCESS_KEY_SECRET,
 }
-DEFAULT_STS_TOKENS = {
-    "EmulatorSecurityToken": {"access_key_id": "STS.EmulatorKeyId", "expires_at": None},
+DEFAULT_STS_TOKENS: Dict[str, Dict[str, Any]] = {
+    DEFAULT_SECURITY_TOKEN: {"access_key_id": DEFAULT_STS_ACCESS_KEY_ID, "expires_at": None},
 }
 FAULT_KEYS = ("latency_ms", "error_500_rate", "error_429_rate", "error_409_rate", "drop_rate",
               "seed", "actions")

@@ -1,3 +1,7 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) seed.cloudflow contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Request signature verification: RPC V1 (HMAC-SHA1) and ACS3-HMAC-SHA256 (V3).
 
 This is the emulator's own implementation of reference sections 4.1-4.3; it shares no code with

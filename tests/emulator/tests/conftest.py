@@ -1,12 +1,15 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) seed.cloudflow contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Fixtures on top of the package's pytest plugin (`cloudflow_emulator`,
+`cloudflow_emulator_control`); the package must be installed: pip install -e ./tests/emulator."""
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import httpx
 import pytest
@@ -14,57 +17,32 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from helpers import Api  # noqa: E402
 
-EMULATOR_DIR = Path(__file__).resolve().parents[1]
+from cloudflow_emulator import EmulatorControl, EmulatorProcess  # noqa: E402
 
 
-def start_emulator(*args: str, stderr_path: "str | None" = None
-                   ) -> "tuple[subprocess.Popen, str]":
-    """Start `python -m cloudflow_emulator --port 0 ARGS`; return (process, url).
-    stderr goes to a file (a pipe nobody reads could fill up and block the server)."""
-    if stderr_path is None:
-        fd, stderr_path = tempfile.mkstemp(prefix="cloudflow-emulator-", suffix=".log")
-        os.close(fd)
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(EMULATOR_DIR) + os.pathsep + env.get("PYTHONPATH", "")
-    env["PYTHONUNBUFFERED"] = "1"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cloudflow_emulator", "--port", "0", *args],
-        stdout=subprocess.PIPE, stderr=open(stderr_path, "w"), text=True, env=env,
-    )
-    proc.stderr_path = stderr_path  # type: ignore[attr-defined]
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if not line.startswith("CLOUDFLOW_EMULATOR_URL="):
-        proc.kill()
-        proc.wait(5)
-        raise RuntimeError("emulator did not start: %r %s" % (
-            line, Path(stderr_path).read_text(errors="replace")))
-    return proc, line.strip().split("=", 1)[1]
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.pluginmanager.has_plugin("cloudflow_emulator"):
+        raise pytest.UsageError(
+            "the cloudflow-emulator package is not installed in this Python (its pytest plugin "
+            "provides the fixtures): pip install -e ./tests/emulator")
 
 
-def stop_emulator(proc: subprocess.Popen) -> int:
-    proc.terminate()
-    try:
-        return proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        raise
+def start_emulator(*args: str) -> EmulatorProcess:
+    """A separate emulator (`--port 0 ARGS`) for tests of the command line itself."""
+    return EmulatorProcess(args=args, startup_timeout=30).start()
 
 
 @pytest.fixture(scope="session")
-def emulator_url() -> Iterator[str]:
-    proc, url = start_emulator()
-    yield url
-    assert stop_emulator(proc) == 0
-    log = Path(proc.stderr_path).read_text(errors="replace")  # type: ignore[attr-defined]
+def emulator_url(cloudflow_emulator: EmulatorProcess) -> Iterator[str]:
+    yield cloudflow_emulator.url
+    log = cloudflow_emulator.log_text()
     assert "Traceback" not in log and "Exception in ASGI" not in log, log[-4000:]
 
 
 @pytest.fixture()
-def client(emulator_url: str) -> Iterator[httpx.Client]:
+def client(emulator_url: str, cloudflow_emulator_control: EmulatorControl
+           ) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=emulator_url, timeout=30) as c:
-        r = c.post("/_emulator/reset")
-        assert r.status_code == 200
         yield c
 
 
@@ -74,37 +52,13 @@ def api(client: httpx.Client) -> Api:
 
 
 @pytest.fixture()
-def control(client: httpx.Client):  # type: ignore[no-untyped-def]
-    class Control:
-        def post(self, path: str, payload: object = None) -> dict:
-            r = client.post("/_emulator" + path, json=payload if payload is not None else {})
-            assert r.status_code == 200, (path, r.status_code, r.text)
-            return r.json()
-
-        def get(self, path: str) -> dict:
-            r = client.get("/_emulator" + path)
-            assert r.status_code == 200, (path, r.status_code, r.text)
-            return r.json()
-
-        def config(self, **settings: object) -> dict:
-            return self.post("/config", settings)
-
-        def flow(self, name: str = "flow1", **kw: object) -> dict:
-            return self.post("/flows", {"name": name, **kw})
-
-        def seed(self, flow_name: str = "flow1", name: str = "exec1", **kw: object) -> dict:
-            return self.post("/executions", {"flow_name": flow_name, "name": name, **kw})
-
-        def status(self, flow_name: str, name: str) -> str:
-            for ex in self.get("/executions?flow_name=" + flow_name)["executions"]:
-                if ex["Name"] == name:
-                    return ex["Status"]
-            raise AssertionError("no execution %s/%s" % (flow_name, name))
-
-    return Control()
+def control(client: httpx.Client, cloudflow_emulator_control: EmulatorControl
+            ) -> EmulatorControl:
+    return cloudflow_emulator_control
 
 
-def wait_until(predicate, timeout: float = 5.0, interval: float = 0.01) -> bool:  # type: ignore
+def wait_until(predicate: Callable[[], bool], timeout: float = 5.0,
+               interval: float = 0.01) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():

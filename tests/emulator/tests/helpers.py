@@ -1,3 +1,7 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) seed.cloudflow contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Test helpers: a small independent V1 / V3 signer and an API client for the emulator."""
 from __future__ import annotations
 
@@ -10,12 +14,15 @@ from typing import Any, Dict, Mapping, Optional
 from urllib.parse import quote
 
 import httpx
+from cloudflow_emulator import (DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET,
+                                DEFAULT_SECURITY_TOKEN, DEFAULT_STS_ACCESS_KEY_ID,
+                                DEFAULT_STS_ACCESS_KEY_SECRET)
 
-AK = "LTAI5tFakeAccessKeyId01"
-SECRET = "FakeAccessKeySecret0123456789abcd"
-STS_AK = "STS.EmulatorKeyId"
-STS_SECRET = "EmulatorStsSecret"
-STS_TOKEN = "EmulatorSecurityToken"
+AK = DEFAULT_ACCESS_KEY_ID
+SECRET = DEFAULT_ACCESS_KEY_SECRET
+STS_AK = DEFAULT_STS_ACCESS_KEY_ID
+STS_SECRET = DEFAULT_STS_ACCESS_KEY_SECRET
+STS_TOKEN = DEFAULT_SECURITY_TOKEN
 VERSION = "2019-03-15"
 WRITE_ACTIONS = {"StartExecution", "StopExecution", "CreateFlow", "DeleteFlow", "UpdateFlow"}
 

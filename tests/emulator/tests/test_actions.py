@@ -1,3 +1,7 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) seed.cloudflow contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Every action, its response shape, parameter validation and the error codes."""
 from __future__ import annotations
 
@@ -46,7 +50,7 @@ def test_create_flow_requires_params(api: Api) -> None:
 
 
 def test_start_describe_stop_history(api: Api, control) -> None:  # type: ignore
-    control.flow("f1")
+    control.create_flow("f1")
     started = api.call("StartExecution", {"FlowName": "f1", "ExecutionName": "e1",
                                           "Input": json.dumps({"k": "v"})})
     assert started["Name"] == "e1" and started["FlowName"] == "f1"
@@ -76,12 +80,12 @@ def test_start_describe_stop_history(api: Api, control) -> None:  # type: ignore
 
 
 def test_start_execution_semantics(api: Api, control) -> None:  # type: ignore
-    control.flow("f1")
+    control.create_flow("f1")
     first = api.call("StartExecution", {"FlowName": "f1", "ExecutionName": "e1"})
     again = api.call("StartExecution", {"FlowName": "f1", "ExecutionName": "e1"})
     assert again["StartedTime"] == first["StartedTime"]
-    assert len(control.get("/executions?flow_name=f1")["executions"]) == 1
-    control.post("/executions/f1/e1/finish", {"status": "Succeeded"})
+    assert len(control.executions("f1")) == 1
+    control.finish("f1", "e1", "Succeeded")
     api.error("StartExecution", {"FlowName": "f1", "ExecutionName": "e1"},
               status=400, code="ExecutionAlreadyExists")
     generated = api.call("StartExecution", {"FlowName": "f1"})
@@ -93,10 +97,10 @@ def test_start_execution_semantics(api: Api, control) -> None:  # type: ignore
 
 @pytest.mark.parametrize("value", ["[1, 2]", "\"text\"", "{bad json", "42", "null"])
 def test_input_must_be_a_json_object(api: Api, control, value: str) -> None:  # type: ignore
-    control.flow("f1")
+    control.create_flow("f1")
     api.error("StartExecution", {"FlowName": "f1", "ExecutionName": "e1", "Input": value},
               status=400, code="InvalidArgument")
-    assert control.get("/executions?flow_name=f1")["executions"] == []
+    assert control.executions("f1") == []
 
 
 def test_express_flow_cannot_start(api: Api) -> None:
@@ -107,7 +111,7 @@ def test_express_flow_cannot_start(api: Api) -> None:
 
 @pytest.mark.parametrize("name", ["", "1abc", "a b", "a" * 129, "é", "a.b"])
 def test_name_validation(api: Api, control, name: str) -> None:  # type: ignore
-    control.flow("f1")
+    control.create_flow("f1")
     if name == "":
         api.error("DescribeExecution", {"FlowName": "f1", "ExecutionName": name},
                   status=400, code="MissingRequiredParams")
@@ -119,7 +123,7 @@ def test_name_validation(api: Api, control, name: str) -> None:  # type: ignore
 
 
 def test_name_limits_accepted(api: Api, control) -> None:  # type: ignore
-    control.flow("f1")
+    control.create_flow("f1")
     for name in ("_", "a" * 128, "A-b_9"):
         api.call("StartExecution", {"FlowName": "f1", "ExecutionName": name})
 
@@ -128,7 +132,7 @@ def test_not_found_errors(api: Api, control) -> None:  # type: ignore
     for action in ("DescribeExecution", "StopExecution", "GetExecutionHistory"):
         api.error(action, {"FlowName": "nope", "ExecutionName": "e1"},
                   status=404, code="FlowNotExists")
-    control.flow("f1")
+    control.create_flow("f1")
     for action in ("DescribeExecution", "StopExecution", "GetExecutionHistory"):
         body = api.error(action, {"FlowName": "f1", "ExecutionName": "e1"},
                          status=404, code="ExecutionNotExists")
@@ -137,14 +141,14 @@ def test_not_found_errors(api: Api, control) -> None:  # type: ignore
 
 
 def test_stop_validation(api: Api, control) -> None:  # type: ignore
-    control.seed("f1", "e1")
+    control.seed_execution("f1", "e1")
     api.error("StopExecution", {"FlowName": "f1", "ExecutionName": "e1", "Cause": "x" * 4097},
               status=400, code="InvalidArgument")
     api.error("StopExecution", {"FlowName": "f1", "ExecutionName": "e1", "Error": "x" * 129},
               status=400, code="InvalidArgument")
     api.error("StopExecution", {"FlowName": "f1", "ExecutionName": "e1", "Error": ""},
               status=400, code="InvalidArgument")
-    assert control.status("f1", "e1") == "Running"
+    assert control.execution("f1", "e1")["Status"] == "Running"
     api.call("StopExecution", {"FlowName": "f1", "ExecutionName": "e1", "Error": "x" * 128,
                                "Cause": "c" * 4096})
     api.error("StopExecution", {"FlowName": "f1", "ExecutionName": "e1"},
@@ -181,7 +185,7 @@ def test_missing_required(api: Api) -> None:
     ("ListFlows", "Limit", "1001"),
 ])
 def test_range_validation(api: Api, control, action: str, param: str, value: str) -> None:  # type: ignore
-    control.seed("f1", "e1")
+    control.seed_execution("f1", "e1")
     params = {"FlowName": "f1", "ExecutionName": "e1", param: value}
     if action == "ListFlows":
         params = {param: value}
@@ -189,7 +193,7 @@ def test_range_validation(api: Api, control, action: str, param: str, value: str
 
 
 def test_booleans_case_insensitive(api: Api, control) -> None:  # type: ignore
-    control.seed("f1", "e1", input={"a": 1})
+    control.seed_execution("f1", "e1", input={"a": 1})
     for value in ("True", "true", "TRUE"):
         listed = api.call("ListExecutions", {"FlowName": "f1", "MetadataOnly": value})
         assert "Input" not in listed["Executions"][0]
@@ -208,25 +212,25 @@ def test_version_and_action_errors(api: Api) -> None:
 
 def test_params_from_query_and_form_merged(api: Api, control) -> None:  # type: ignore
     """Old SDKs put StopExecution's params in the query of a POST."""
-    control.seed("f1", "e1")
+    control.seed_execution("f1", "e1")
     query = common_params("StopExecution", FlowName="f1", ExecutionName="e1")
     query["Signature"] = sign_v1("POST", query, api.secret)
     resp = api.client.post("/", params=query)
     assert resp.status_code == 200, resp.text
-    assert control.status("f1", "e1") == "Stopped"
+    assert control.execution("f1", "e1")["Status"] == "Stopped"
 
 
 def test_entity_too_large(api: Api, control) -> None:  # type: ignore
-    control.flow("f1")
+    control.create_flow("f1")
     big = json.dumps({"x": "a" * (1024 * 1024 + 10)})
     body = api.error("StartExecution", {"FlowName": "f1", "ExecutionName": "e1", "Input": big},
                      status=400, code="EntityTooLarge")
     assert "1048576" in body["Message"]
-    assert control.get("/executions?flow_name=f1")["executions"] == []
+    assert control.executions("f1") == []
 
 
 def test_unsupported_media_type(api: Api, control) -> None:  # type: ignore
-    control.flow("f1")
+    control.create_flow("f1")
     query = common_params("StartExecution", FlowName="f1")
     query["Signature"] = sign_v1("POST", query, api.secret)
     resp = api.client.post("/", params=query, content=b'{"FlowName": "f1"}',
@@ -237,7 +241,7 @@ def test_unsupported_media_type(api: Api, control) -> None:  # type: ignore
 # ------------------------------------------------------------------ authentication -----------
 
 def test_auth_errors(api: Api, control) -> None:  # type: ignore
-    control.flow("f1")
+    control.create_flow("f1")
     api.error("DescribeFlow", {"Name": "f1"}, status=403, code="SignatureNotMatch",
               secret="wrong")
     Api(api.client, ak="LTAIunknown", secret="x").error(
@@ -262,21 +266,21 @@ def test_auth_errors(api: Api, control) -> None:  # type: ignore
 
 
 def test_time_checks_switchable(api: Api, control) -> None:  # type: ignore
-    control.flow("f1")
-    control.config(check_timestamp=False, check_nonce=False)
+    control.create_flow("f1")
+    control.configure(check_timestamp=False, check_nonce=False)
     fixed = {"Timestamp": "2024-05-01T12:34:56Z", "SignatureNonce": "fixed"}
     api.call("DescribeFlow", {"Name": "f1"}, common=fixed)
     api.call("DescribeFlow", {"Name": "f1"}, common=fixed)
 
 
 def test_signature_check_switchable(api: Api, control) -> None:  # type: ignore
-    control.flow("f1")
-    control.config(verify_signature=False)
+    control.create_flow("f1")
+    control.configure(verify_signature=False)
     api.call("DescribeFlow", {"Name": "f1"}, secret="wrong")
 
 
 def test_sts_tokens(api: Api, control) -> None:  # type: ignore
-    control.flow("f1")
+    control.create_flow("f1")
     sts = Api(api.client, ak=STS_AK, secret=STS_SECRET, token=STS_TOKEN)
     sts.call("DescribeFlow", {"Name": "f1"})
     Api(api.client, ak=STS_AK, secret=STS_SECRET, token="bogus").error(
@@ -286,19 +290,19 @@ def test_sts_tokens(api: Api, control) -> None:  # type: ignore
     Api(api.client, ak=AK, secret=api.secret, token=STS_TOKEN).error(
         "DescribeFlow", {"Name": "f1"}, status=403,
         code="InvalidSecurityToken.MismatchWithAccessKey")
-    control.config(sts_tokens={STS_TOKEN: {"access_key_id": STS_AK,
+    control.configure(sts_tokens={STS_TOKEN: {"access_key_id": STS_AK,
                                            "expires_at": "2020-01-01T00:00:00Z"}})
     sts.error("DescribeFlow", {"Name": "f1"}, status=403, code="InvalidSecurityToken.Expired")
-    control.config(sts_tokens={STS_TOKEN: {"access_key_id": STS_AK,
+    control.configure(sts_tokens={STS_TOKEN: {"access_key_id": STS_AK,
                                            "expires_at": "2999-01-01T00:00:00Z"}})
     sts.call("DescribeFlow", {"Name": "f1"})
-    log = control.get("/requests")
+    log = control.requests()
     assert log["requests"][-1]["access_key_id"] == STS_AK
 
 
 def test_key_table_configurable(api: Api, control) -> None:  # type: ignore
-    control.flow("f1")
-    control.config(keys={"LTAInewkey": "newsecret"})
+    control.create_flow("f1")
+    control.configure(keys={"LTAInewkey": "newsecret"})
     Api(api.client, ak="LTAInewkey", secret="newsecret").call("DescribeFlow", {"Name": "f1"})
     api.error("DescribeFlow", {"Name": "f1"}, status=403, code="InvalidAccessKeyID")
 
@@ -310,7 +314,7 @@ def test_v3_request_signed_by_test_helper(api: Api, control) -> None:  # type: i
     from helpers import SECRET, utc_now
     from urllib.parse import quote
 
-    control.seed("f1", "e1")
+    control.seed_execution("f1", "e1")
     body = b"ExecutionName=e1&FlowName=f1"
     headers = {
         "host": api.client.base_url.netloc.decode(),
@@ -334,7 +338,7 @@ def test_v3_request_signed_by_test_helper(api: Api, control) -> None:  # type: i
     assert resp.status_code == 400 and resp.json()["Code"] == "MissingRequiredHeader"
     resp = api.client.post("/", content=body, headers=headers)
     assert resp.status_code == 200, resp.text
-    assert control.status("f1", "e1") == "Stopped"
+    assert control.execution("f1", "e1")["Status"] == "Stopped"
     assert quote  # imported for parity with the V1 helper
 
 
@@ -355,7 +359,7 @@ def test_large_query_strings(api: Api, control, emulator_url: str) -> None:  # t
     import http.client
     from urllib.parse import urlencode, urlsplit
 
-    control.flow("f1")
+    control.create_flow("f1")
     listed = api.call("ListExecutions", {"FlowName": "f1", "ExecutionNamePrefix": "p" * 60000})
     assert listed["Executions"] == []
     params = common_params("ListExecutions", FlowName="f1",

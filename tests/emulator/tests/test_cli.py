@@ -1,8 +1,11 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) seed.cloudflow contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The command line: URL announcement, options, clean shutdown, optional TLS."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -14,26 +17,30 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import EMULATOR_DIR, start_emulator, stop_emulator
+from conftest import start_emulator
 from helpers import Api
 
 
 def test_announces_url_quickly_and_stops_on_sigterm(tmp_path: Path) -> None:
     url_file = tmp_path / "url.txt"
     t0 = time.monotonic()
-    proc, url = start_emulator("--url-file", str(url_file))
+    emulator = start_emulator("--url-file", str(url_file))
+    url = emulator.url
     try:
         assert time.monotonic() - t0 < 5  # includes interpreter start-up and imports
         assert url.startswith("http://127.0.0.1:")
         assert url_file.read_text().strip() == url
         # it already accepts connections when the line is printed
         assert httpx.get(url + "/_emulator/config").status_code == 200
+        assert emulator.log_text() == "CLOUDFLOW_EMULATOR_URL=%s\n" % url
     finally:
-        assert stop_emulator(proc) == 0
+        assert emulator.stop() == 0
 
 
 def test_sigterm_wakes_long_polls(tmp_path: Path) -> None:
-    proc, url = start_emulator()
+    emulator = start_emulator()
+    url, proc = emulator.url, emulator.process
+    assert proc is not None
     try:
         httpx.post(url + "/_emulator/executions", json={"flow_name": "f1", "name": "e1"})
         result = {}
@@ -59,22 +66,24 @@ def test_sigterm_wakes_long_polls(tmp_path: Path) -> None:
         assert result.get("resp") is not None, result
         assert result["resp"].json()["Status"] == "Running"
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        emulator.stop()
 
 
 def test_sigint_exits_cleanly() -> None:
-    proc, url = start_emulator()
-    proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=10) == 0
+    emulator = start_emulator()
+    assert emulator.process is not None
+    emulator.process.send_signal(signal.SIGINT)
+    assert emulator.process.wait(timeout=10) == 0
+    emulator.stop()
 
 
 def test_options_become_startup_settings(tmp_path: Path) -> None:
     config = tmp_path / "config.json"
     config.write_text(json.dumps({"stop_delay_seconds": 2.5, "race": True,
                                   "faults": {"seed": 3}}))
-    proc, url = start_emulator("--config", str(config), "--no-quotas", "--no-verify-time",
-                               "--quota-scale", "3", "--log-level", "error")
+    emulator = start_emulator("--config", str(config), "--no-quotas", "--no-verify-time",
+                              "--quota-scale", "3", "--log-level", "error")
+    url = emulator.url
     try:
         cfg = httpx.get(url + "/_emulator/config").json()
         assert cfg["stop_delay_seconds"] == 2.5 and cfg["race"] is True
@@ -90,12 +99,11 @@ def test_options_become_startup_settings(tmp_path: Path) -> None:
             for _attempt in range(15):
                 assert api.request("ListFlows", common=fixed).status_code == 200
     finally:
-        assert stop_emulator(proc) == 0
+        assert emulator.stop() == 0
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(EMULATOR_DIR))
-    return subprocess.run([sys.executable, "-m", "cloudflow_emulator", *args], env=env,
+    return subprocess.run([sys.executable, "-m", "cloudflow_emulator", *args],
                           capture_output=True, text=True, timeout=20, check=False)
 
 
@@ -112,13 +120,13 @@ def test_bad_options_fail(tmp_path: Path) -> None:
 
 
 def test_port_in_use_fails() -> None:
-    proc, url = start_emulator()
+    emulator = start_emulator()
     try:
-        port = url.rsplit(":", 1)[1]
+        port = emulator.url.rsplit(":", 1)[1]
         result = _run("--port", port)
         assert result.returncode != 0 and "CLOUDFLOW_EMULATOR_URL" not in result.stdout
     finally:
-        stop_emulator(proc)
+        emulator.stop()
 
 
 def test_tls(tmp_path: Path) -> None:
@@ -129,7 +137,8 @@ def test_tls(tmp_path: Path) -> None:
                     "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
                     "-keyout", str(key), "-out", str(cert)],
                    check=True, capture_output=True, timeout=60)
-    proc, url = start_emulator("--tls-cert", str(cert), "--tls-key", str(key))
+    emulator = start_emulator("--tls-cert", str(cert), "--tls-key", str(key))
+    url = emulator.url
     try:
         assert url.startswith("https://127.0.0.1:")
         with httpx.Client(base_url=url, verify=str(cert)) as c:
@@ -139,4 +148,4 @@ def test_tls(tmp_path: Path) -> None:
         with pytest.raises(httpx.ConnectError):
             httpx.get(url + "/_emulator/config")  # untrusted certificate
     finally:
-        assert stop_emulator(proc) == 0
+        assert emulator.stop() == 0

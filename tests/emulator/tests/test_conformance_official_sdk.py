@@ -1,3 +1,7 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) seed.cloudflow contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Conformance: drive the emulator with the official client `alibabacloud-fnf20190315`.
 
 If the package is missing this test FAILS (install tests/emulator/requirements-conformance.txt);
@@ -42,7 +46,7 @@ def make_client(url: str, ak: str = AK, secret: str = SECRET, token: Any = None)
 
 def test_official_sdk_round_trip(emulator_url: str, control) -> None:  # type: ignore
     _client_class, m, _config_class = _sdk()
-    control.flow("sdk_flow")
+    control.create_flow("sdk_flow")
     client = make_client(emulator_url)
     started = client.start_execution(m.StartExecutionRequest(
         flow_name="sdk_flow", execution_name="sdk-exec_1",
@@ -81,7 +85,7 @@ def test_official_sdk_round_trip(emulator_url: str, control) -> None:  # type: i
         flow_name="sdk_flow", execution_name="sdk-exec_1", wait_time_seconds=5))
     assert final.body.status == "Stopped" and final.body.stopped_time
 
-    log = control.get("/requests")
+    log = control.requests()
     assert log["counts"]["StartExecution"] == 4 and log["counts"]["StopExecution"] == 1
     assert {r["signature_algorithm"] for r in log["requests"]} == {"RPC-V1-HMAC-SHA1"}
     assert all(r["http_status"] == 200 for r in log["requests"])
@@ -89,7 +93,7 @@ def test_official_sdk_round_trip(emulator_url: str, control) -> None:  # type: i
 
 def test_official_sdk_errors(emulator_url: str, control) -> None:  # type: ignore
     _client_class, m, _config_class = _sdk()
-    control.flow("sdk_flow")
+    control.create_flow("sdk_flow")
     bad = make_client(emulator_url, secret="not-the-secret")
     with pytest.raises(Exception) as info:
         bad.describe_execution(m.DescribeExecutionRequest(flow_name="sdk_flow",
@@ -102,7 +106,7 @@ def test_official_sdk_errors(emulator_url: str, control) -> None:  # type: ignor
         good.describe_execution(m.DescribeExecutionRequest(flow_name="sdk_flow",
                                                            execution_name="missing"))
     assert info.value.code == "ExecutionNotExists"
-    control.seed("sdk_flow", "done", status="Succeeded")
+    control.seed_execution("sdk_flow", "done", status="Succeeded")
     with pytest.raises(Exception) as info:
         good.stop_execution(m.StopExecutionRequest(flow_name="sdk_flow", execution_name="done"))
     assert info.value.code == "ExecutionAlreadyCompleted"
@@ -110,7 +114,7 @@ def test_official_sdk_errors(emulator_url: str, control) -> None:  # type: ignor
 
 def test_official_sdk_sts_and_v3(emulator_url: str, control) -> None:  # type: ignore
     _client_class, m, _config_class = _sdk()
-    control.seed("sdk_flow", "e1")
+    control.seed_execution("sdk_flow", "e1")
     sts = make_client(emulator_url, ak=STS_AK, secret=STS_SECRET, token=STS_TOKEN)
     assert sts.describe_execution(m.DescribeExecutionRequest(
         flow_name="sdk_flow", execution_name="e1")).body.status == "Running"
@@ -124,6 +128,6 @@ def test_official_sdk_sts_and_v3(emulator_url: str, control) -> None:  # type: i
     v3_sts._signature_algorithm = None
     assert v3_sts.describe_execution(m.DescribeExecutionRequest(
         flow_name="sdk_flow", execution_name="e1")).body.status == "Stopped"
-    algorithms = [r["signature_algorithm"] for r in control.get("/requests")["requests"]]
+    algorithms = [r["signature_algorithm"] for r in control.requests()["requests"]]
     assert algorithms == ["RPC-V1-HMAC-SHA1", "ACS3-HMAC-SHA256", "ACS3-HMAC-SHA256",
                           "ACS3-HMAC-SHA256"]

@@ -1,3 +1,7 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) seed.cloudflow contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Control surface and request log."""
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ def test_config_defaults_and_merge(client) -> None:  # type: ignore
 
 
 def test_reset_forgets_everything(api: Api, control, client) -> None:  # type: ignore
-    control.seed("f1", "e1")
+    control.seed_execution("f1", "e1")
     api.call("DescribeExecution", E)
     client.post("/_emulator/reset")
     assert client.get("/_emulator/executions").json() == {"executions": []}
@@ -54,25 +58,24 @@ def test_seed_validation(client) -> None:  # type: ignore
 
 
 def test_bulk_and_listing(control) -> None:  # type: ignore
-    out = control.post("/executions/bulk", {"flow_name": "fb", "count": 3, "name_prefix": "x",
-                                            "status": "Succeeded", "input": {"a": 1}})
+    out = control.seed_executions("fb", 3, name_prefix="x", status="Succeeded", input={"a": 1})
     assert out["names"] == ["x0000", "x0001", "x0002"]
-    listed = control.get("/executions?flow_name=fb")["executions"]
+    listed = control.executions("fb")
     assert [e["Status"] for e in listed] == ["Succeeded"] * 3
     assert listed[0]["Input"] == '{"a":1}'
-    control.seed("other", "e1")
-    assert len(control.get("/executions")["executions"]) == 4
-    flow = control.flow("fb", run_seconds=2.5, definition="custom")
+    control.seed_execution("other", "e1")
+    assert len(control.executions()) == 4
+    flow = control.create_flow("fb", run_seconds=2.5, definition="custom")
     assert flow["run_seconds"] == 2.5 and flow["Definition"] == "custom"
 
 
 def test_seed_input_as_json_string(api: Api, control) -> None:  # type: ignore
-    control.seed("f1", "e1", input='{"b": 2}')
+    control.seed_execution("f1", "e1", input='{"b": 2}')
     assert api.call("DescribeExecution", E)["Input"] == '{"b": 2}'
 
 
 def test_request_log(api: Api, control, client) -> None:  # type: ignore
-    control.seed("f1", "e1")
+    control.seed_execution("f1", "e1")
     client.delete("/_emulator/requests")
     api.call("DescribeExecution", E, headers={"user-agent": "test-agent/1.0",
                                               "x-acs-retry-attempts": "2"})
@@ -112,14 +115,14 @@ def test_request_log(api: Api, control, client) -> None:  # type: ignore
 
 
 def test_control_not_rate_limited_or_faulted(control, client) -> None:  # type: ignore
-    control.config(faults={"error_500_rate": 1.0, "drop_rate": 1.0}, quota_scale=0.01)
+    control.configure(faults={"error_500_rate": 1.0, "drop_rate": 1.0}, quota_scale=0.01)
     for _attempt in range(30):
         assert client.get("/_emulator/config").status_code == 200
     assert client.get("/_emulator/requests").json()["total"] == 0
 
 
 def test_log_records_wait_time_seconds(api, control, client) -> None:  # type: ignore
-    control.seed("f1", "e1", status="Succeeded")
+    control.seed_execution("f1", "e1", status="Succeeded")
     client.delete("/_emulator/requests")
     api.call("DescribeExecution", {"FlowName": "f1", "ExecutionName": "e1", "WaitTimeSeconds": "7"})
     api.call("DescribeExecution", {"FlowName": "f1", "ExecutionName": "e1"})

@@ -1,3 +1,7 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) seed.cloudflow contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Execution lifecycle: run time, starting time, stop delay, long-poll wake-ups, race, control."""
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ def describe(api: Api, wait: int = 0, **kw):  # type: ignore[no-untyped-def]
 
 
 def test_api_started_execution_runs_flow_run_seconds(api: Api, control) -> None:  # type: ignore
-    control.flow("f1", run_seconds=0.3)
+    control.create_flow("f1", run_seconds=0.3)
     assert api.call("StartExecution", E)["Status"] == "Running"
     t0 = time.monotonic()
     result = describe(api, wait=10)
@@ -32,7 +36,7 @@ def test_api_started_execution_runs_flow_run_seconds(api: Api, control) -> None:
 
 
 def test_run_seconds_null_runs_until_told(api: Api, control) -> None:  # type: ignore
-    control.flow("f1")
+    control.create_flow("f1")
     api.call("StartExecution", E)
     t0 = time.monotonic()
     result = describe(api, wait=1)
@@ -41,18 +45,18 @@ def test_run_seconds_null_runs_until_told(api: Api, control) -> None:  # type: i
 
 
 def test_starting_seconds(api: Api, control) -> None:  # type: ignore
-    control.config(starting_seconds=0.3)
-    control.flow("f1", run_seconds=0.2)
+    control.configure(starting_seconds=0.3)
+    control.create_flow("f1", run_seconds=0.2)
     assert api.call("StartExecution", E)["Status"] == "Starting"
     assert describe(api)["Status"] == "Starting"
-    assert wait_until(lambda: control.status("f1", "e1") == "Running", timeout=3, interval=0.02)
+    assert wait_until(lambda: control.execution("f1", "e1")["Status"] == "Running", timeout=3, interval=0.02)
     assert describe(api, wait=5)["Status"] == "Succeeded"
 
 
 def test_long_poll_wakes_on_control_finish(api: Api, control, emulator_url) -> None:  # type: ignore
     import httpx
 
-    control.seed("f1", "e1")
+    control.seed_execution("f1", "e1")
     out = {}
 
     def poll() -> None:
@@ -67,7 +71,7 @@ def test_long_poll_wakes_on_control_finish(api: Api, control, emulator_url) -> N
     # wait until the long-poll has arrived (it is logged only when it completes, so sleep)
     time.sleep(0.3)
     assert thread.is_alive()
-    control.post("/executions/f1/e1/finish", {"status": "Failed", "error": "X", "cause": "y"})
+    control.finish("f1", "e1", "Failed", error="X", cause="y")
     thread.join(25)
     assert not thread.is_alive()
     assert out["body"]["Status"] == "Failed"
@@ -78,7 +82,7 @@ def test_long_poll_concurrent_does_not_block_other_requests(  # type: ignore
         api: Api, control, emulator_url) -> None:
     import httpx
 
-    control.seed("f1", "e1")
+    control.seed_execution("f1", "e1")
     results = []
 
     def poll() -> None:
@@ -93,15 +97,15 @@ def test_long_poll_concurrent_does_not_block_other_requests(  # type: ignore
     t0 = time.monotonic()
     api.call("ListFlows")  # served while 20 long-polls are waiting
     assert time.monotonic() - t0 < 5
-    control.post("/executions/f1/e1/advance")
+    control.advance("f1", "e1")
     for t in threads:
         t.join(25)
     assert results == ["Succeeded"] * 20
 
 
 def test_stop_delay(api: Api, control) -> None:  # type: ignore
-    control.config(stop_delay_seconds=0.4)
-    control.seed("f1", "e1")
+    control.configure(stop_delay_seconds=0.4)
+    control.seed_execution("f1", "e1")
     assert api.call("StopExecution", E)["Status"] == "Running"
     assert describe(api)["Status"] == "Running"
     # a second stop while the first is pending is accepted and does not reset the timer
@@ -114,74 +118,74 @@ def test_stop_delay(api: Api, control) -> None:  # type: ignore
 
 
 def test_stop_delay_zero_reply_then_stopped(api: Api, control) -> None:  # type: ignore
-    control.seed("f1", "e1")
+    control.seed_execution("f1", "e1")
     reply = api.call("StopExecution", E)
     assert reply["Status"] == "Running" and not reply.get("StoppedTime")
     assert describe(api)["Status"] == "Stopped"
 
 
 def test_stop_starting_execution(api: Api, control) -> None:  # type: ignore
-    control.seed("f1", "e1", status="Starting")
+    control.seed_execution("f1", "e1", status="Starting")
     assert api.call("StopExecution", E)["Status"] == "Starting"
     assert describe(api)["Status"] == "Stopped"
 
 
 def test_seed_statuses_and_run_seconds(api: Api, control) -> None:  # type: ignore
     for status in ("Succeeded", "Failed", "TimedOut", "Stopped"):
-        ex = control.seed("f1", "e_" + status, status=status)
+        ex = control.seed_execution("f1", "e_" + status, status=status)
         assert ex["Status"] == status and ex["StoppedTime"]
         api.error("StopExecution", {"FlowName": "f1", "ExecutionName": "e_" + status},
                   status=400, code="ExecutionAlreadyCompleted")
-    control.seed("f1", "e1", run_seconds=0.2, input='{"x": 1}')
+    control.seed_execution("f1", "e1", run_seconds=0.2, input='{"x": 1}')
     result = describe(api, wait=5)
     assert result["Status"] == "Succeeded" and result["Input"] == '{"x": 1}'
-    ex = control.seed("f1", "e2", started_time="2024-01-02T03:04:05.678Z")
+    ex = control.seed_execution("f1", "e2", started_time="2024-01-02T03:04:05.678Z")
     assert ex["StartedTime"] == "2024-01-02T03:04:05.678Z"
 
 
 def test_advance_and_finish(api: Api, control, client) -> None:  # type: ignore
-    control.seed("f1", "e1", status="Starting")
-    assert control.post("/executions/f1/e1/advance")["Status"] == "Running"
-    assert control.post("/executions/f1/e1/advance")["Status"] == "Succeeded"
+    control.seed_execution("f1", "e1", status="Starting")
+    assert control.advance("f1", "e1")["Status"] == "Running"
+    assert control.advance("f1", "e1")["Status"] == "Succeeded"
     r = client.post("/_emulator/executions/f1/e1/advance")
     assert r.status_code == 409
-    control.seed("f1", "e2")
-    done = control.post("/executions/f1/e2/finish", {"status": "Succeeded", "output": {"r": 1}})
+    control.seed_execution("f1", "e2")
+    done = control.finish("f1", "e2", "Succeeded", output={"r": 1})
     assert done["Output"] == '{"r":1}'
     assert api.call("DescribeExecution", {"FlowName": "f1", "ExecutionName": "e2"}
                     )["Output"] == '{"r":1}'
     r = client.post("/_emulator/executions/f1/e2/finish", json={"status": "Failed"})
     assert r.status_code == 409
-    control.seed("f1", "e3")
+    control.seed_execution("f1", "e3")
     r = client.post("/_emulator/executions/f1/e3/finish", json={"status": "Running"})
     assert r.status_code == 400
     r = client.post("/_emulator/executions/f1/zz/finish", json={"status": "Failed"})
     assert r.status_code == 404
     for status in ("Failed", "TimedOut", "Stopped"):
-        control.seed("f1", "x_" + status)
-        control.post("/executions/f1/x_%s/finish" % status, {"status": status})
-        assert control.status("f1", "x_" + status) == status
+        control.seed_execution("f1", "x_" + status)
+        control.finish("f1", "x_" + status, status)
+        assert control.execution("f1", "x_" + status)["Status"] == status
         hist = api.call("GetExecutionHistory", {"FlowName": "f1", "ExecutionName": "x_" + status})
         assert hist["Events"][-1]["Type"] == "Execution" + status
 
 
 def test_race_switch(api: Api, control) -> None:  # type: ignore
-    control.config(race=True)
-    control.seed("f1", "e1")
+    control.configure(race=True)
+    control.seed_execution("f1", "e1")
     assert describe(api)["Status"] == "Running"  # reported in progress ...
     api.error("StopExecution", E, status=400, code="ExecutionAlreadyCompleted")  # ... then done
     assert describe(api)["Status"] == "Succeeded"
-    control.config(race=False)
-    control.seed("f1", "e2")
+    control.configure(race=False)
+    control.seed_execution("f1", "e2")
     assert api.call("DescribeExecution", {"FlowName": "f1", "ExecutionName": "e2"}
                     )["Status"] == "Running"
     api.call("StopExecution", {"FlowName": "f1", "ExecutionName": "e2"})
 
 
 def test_delete_flow_drops_executions(api: Api, control) -> None:  # type: ignore
-    control.seed("f1", "e1")
+    control.seed_execution("f1", "e1")
     api.call("DeleteFlow", {"Name": "f1"})
     api.error("DescribeExecution", E, status=404, code="FlowNotExists")
-    control.flow("f1")
+    control.create_flow("f1")
     api.error("DescribeExecution", E, status=404, code="ExecutionNotExists")
     assert api.call("ListExecutions", {"FlowName": "f1"})["Executions"] == []

@@ -1,3 +1,7 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) seed.cloudflow contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """ListExecutions / ListFlows / GetExecutionHistory paging and filters."""
 from __future__ import annotations
 
@@ -19,8 +23,8 @@ def list_all(api: Api, **params):  # type: ignore[no-untyped-def]
 
 
 def test_list_executions_paging(api: Api, control) -> None:  # type: ignore
-    control.config(quotas_enabled=False)
-    control.post("/executions/bulk", {"flow_name": "f1", "count": 250, "name_prefix": "run-"})
+    control.configure(quotas_enabled=False)
+    control.seed_executions("f1", 250, name_prefix="run-")
     first = api.call("ListExecutions", {"FlowName": "f1"})
     assert len(first["Executions"]) == 60  # default Limit
     assert first["NextToken"] == "run-0060"  # name of the first item of the next page
@@ -34,10 +38,10 @@ def test_list_executions_paging(api: Api, control) -> None:  # type: ignore
 
 
 def test_list_executions_order_and_filters(api: Api, control) -> None:  # type: ignore
-    control.seed("f1", "b", started_time="2024-01-01T00:00:02.000Z")
-    control.seed("f1", "a", started_time="2024-01-01T00:00:03.000Z")
-    control.seed("f1", "c", started_time="2024-01-01T00:00:01.000Z", status="Succeeded")
-    control.seed("f1", "d", started_time="2024-01-01T00:00:02.000Z", status="Failed")
+    control.seed_execution("f1", "b", started_time="2024-01-01T00:00:02.000Z")
+    control.seed_execution("f1", "a", started_time="2024-01-01T00:00:03.000Z")
+    control.seed_execution("f1", "c", started_time="2024-01-01T00:00:01.000Z", status="Succeeded")
+    control.seed_execution("f1", "d", started_time="2024-01-01T00:00:02.000Z", status="Failed")
     names = [e["Name"] for e in api.call("ListExecutions", {"FlowName": "f1"})["Executions"]]
     assert names == ["c", "b", "d", "a"]  # StartedTime, then name
     running = api.call("ListExecutions", {"FlowName": "f1", "Status": "Running"})["Executions"]
@@ -56,8 +60,8 @@ def test_list_executions_order_and_filters(api: Api, control) -> None:  # type: 
 
 
 def test_history_paging(api: Api, control) -> None:  # type: ignore
-    control.seed("f1", "e1")
-    control.post("/executions/f1/e1/finish", {"status": "Succeeded"})
+    control.seed_execution("f1", "e1")
+    control.finish("f1", "e1", "Succeeded")
     full = api.call("GetExecutionHistory", {"FlowName": "f1", "ExecutionName": "e1"})["Events"]
     assert len(full) == 4
     events, token = [], None
@@ -75,7 +79,7 @@ def test_history_paging(api: Api, control) -> None:  # type: ignore
 
 def test_list_flows_paging(api: Api, control) -> None:  # type: ignore
     for i in range(5):
-        control.flow("flow%d" % i)
+        control.create_flow("flow%d" % i)
     body = api.call("ListFlows", {"Limit": 2})
     assert [f["Name"] for f in body["Flows"]] == ["flow0", "flow1"]
     assert body["NextToken"] == "flow2"

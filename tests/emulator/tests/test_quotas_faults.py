@@ -1,3 +1,7 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) seed.cloudflow contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Rate limiting (token buckets) and fault injection."""
 from __future__ import annotations
 
@@ -34,7 +38,7 @@ def burst(api: Api, action: str, params, cap: int):  # type: ignore[no-untyped-d
 
 
 def test_default_buckets(api: Api, control) -> None:  # type: ignore
-    control.seed("f1", "e1")
+    control.seed_execution("f1", "e1")
     for action, params, size, refill in (
             ("ListExecutions", {"FlowName": "f1"}, 10, 2),
             ("DescribeExecution", E, 50, 5),
@@ -47,33 +51,33 @@ def test_default_buckets(api: Api, control) -> None:  # type: ignore
 
 
 def test_retry_after_header(api: Api, control) -> None:  # type: ignore
-    control.config(quota_scale=0.1)  # ListFlows: burst 1, refill 0.2/s -> 5 s wait
+    control.configure(quota_scale=0.1)  # ListFlows: burst 1, refill 0.2/s -> 5 s wait
     assert api.request("ListFlows").status_code == 200
     resp = api.request("ListFlows")
     assert resp.status_code == 429
     # Milliseconds until the next token: at most the 5 s refill interval, and more than 4 s right after the burst.
     assert 4000 < int(resp.headers["x-acs-retry-after"]) <= 5000
-    control.config(quota_scale=1.0)
+    control.configure(quota_scale=1.0)
     for _request in range(10):
         api.request("ListFlows")
     resp = api.request("ListFlows")  # refill 2/s: the next token is at most 500 ms away
     assert resp.status_code == 429 and 0 < int(resp.headers["x-acs-retry-after"]) <= 500
-    control.post("/reset")  # refill the buckets, so that the next 429 is the injected one
-    control.config(faults={"error_429_rate": 1.0})
+    control.reset()  # refill the buckets, so that the next 429 is the injected one
+    control.configure(faults={"error_429_rate": 1.0})
     resp = api.request("ListFlows")  # an injected 429 says nothing about when to come back
     assert resp.status_code == 429 and "x-acs-retry-after" not in resp.headers
 
 
 def test_quota_scale_and_switch(api: Api, control) -> None:  # type: ignore
-    control.config(quota_scale=2.0)
+    control.configure(quota_scale=2.0)
     res = codes(api, "ListFlows", {}, 21)
     assert res[:20] == [(200, None)] * 20 and res[20] == (429, "ResourceThrottled")
-    control.config(quotas_enabled=False)
+    control.configure(quotas_enabled=False)
     assert codes(api, "ListFlows", {}, 30) == [(200, None)] * 30
 
 
 def test_start_execution_burst(api: Api, control) -> None:  # type: ignore
-    control.flow("f1")
+    control.create_flow("f1")
     names = ("e%d" % i for i in range(100000))
     ok = 0
     t0 = time.monotonic()
@@ -89,7 +93,7 @@ def test_start_execution_burst(api: Api, control) -> None:  # type: ignore
     assert ok <= 100 + 100 * elapsed + 1  # refill 100/s
     # a slow machine may never outrun 100/s; then the scaled bucket shows the 429
     assert throttled or 100 + 100 * elapsed >= 299
-    control.config(quota_scale=0.05)  # burst 5, refill 5/s
+    control.configure(quota_scale=0.05)  # burst 5, refill 5/s
     ok, elapsed, throttled = burst(api, "StartExecution", {"FlowName": "f1"}, 100)
     assert throttled and 5 <= ok <= 5 + 5 * elapsed + 1
 
@@ -110,64 +114,64 @@ def test_bucket_parameters() -> None:
 
 
 def test_fault_500_does_not_change_state(api: Api, control) -> None:  # type: ignore
-    control.flow("f1")
-    control.config(faults={"error_500_rate": 1.0})
+    control.create_flow("f1")
+    control.configure(faults={"error_500_rate": 1.0})
     body = api.error("StartExecution", E, status=500, code="InternalServerError")
     assert body["Message"]
-    assert control.get("/executions?flow_name=f1")["executions"] == []
-    control.config(faults=None)
+    assert control.executions("f1") == []
+    control.configure(faults=None)
     api.call("StartExecution", E)
 
 
 def test_fault_429(api: Api, control) -> None:  # type: ignore
-    control.seed("f1", "e1")
-    control.config(faults={"error_429_rate": 1.0})
+    control.seed_execution("f1", "e1")
+    control.configure(faults={"error_429_rate": 1.0})
     api.error("DescribeExecution", E, status=429, code="ResourceThrottled")
 
 
 def test_fault_409_only_stop(api: Api, control) -> None:  # type: ignore
-    control.seed("f1", "e1")
-    control.config(faults={"error_409_rate": 1.0})
+    control.seed_execution("f1", "e1")
+    control.configure(faults={"error_409_rate": 1.0})
     api.call("DescribeExecution", E)
     api.error("StopExecution", E, status=409, code="ConcurrentUpdateError")
-    assert control.status("f1", "e1") == "Running"
+    assert control.execution("f1", "e1")["Status"] == "Running"
 
 
 def test_faults_after_signature_check(api: Api, control) -> None:  # type: ignore
-    control.seed("f1", "e1")
-    control.config(faults={"error_500_rate": 1.0})
+    control.seed_execution("f1", "e1")
+    control.configure(faults={"error_500_rate": 1.0})
     api.error("DescribeExecution", E, status=403, code="SignatureNotMatch", secret="bad")
 
 
 def test_fault_latency(api: Api, control) -> None:  # type: ignore
     import time
 
-    control.seed("f1", "e1")
-    control.config(faults={"latency_ms": [200, 200]})
+    control.seed_execution("f1", "e1")
+    control.configure(faults={"latency_ms": [200, 200]})
     t0 = time.monotonic()
     api.call("DescribeExecution", E)
     assert time.monotonic() - t0 >= 0.19
-    control.config(faults={"latency_ms": [0, 50]})
+    control.configure(faults={"latency_ms": [0, 50]})
     api.call("DescribeExecution", E)
 
 
 def test_fault_drop_connection(api: Api, control) -> None:  # type: ignore
-    control.seed("f1", "e1")
-    control.config(faults={"drop_rate": 1.0})
+    control.seed_execution("f1", "e1")
+    control.configure(faults={"drop_rate": 1.0})
     with pytest.raises(httpx.TransportError):
         api.request("StopExecution", E)
-    assert control.status("f1", "e1") == "Running"
-    log = control.get("/requests")["requests"]
+    assert control.execution("f1", "e1")["Status"] == "Running"
+    log = control.requests()["requests"]
     assert log[-1]["action"] == "StopExecution" and log[-1]["http_status"] is None
-    control.config(faults=None)
+    control.configure(faults=None)
     api.call("StopExecution", E)
 
 
 def test_fault_seed_reproducible(api: Api, control) -> None:  # type: ignore
-    control.seed("f1", "e1")
+    control.seed_execution("f1", "e1")
     runs = []
     for _run in range(2):
-        control.config(quotas_enabled=False,
+        control.configure(quotas_enabled=False,
                        faults={"error_500_rate": 0.5, "seed": 1234})
         runs.append([api.request("DescribeExecution", E).status_code for _request in range(30)])
     assert runs[0] == runs[1]
@@ -182,13 +186,13 @@ def test_bad_fault_settings(client) -> None:  # type: ignore
 
 
 def test_faults_limited_to_listed_actions(api: Api, control) -> None:  # type: ignore
-    control.seed("f1", "e1")
-    control.config(faults={"error_500_rate": 1.0, "actions": ["StopExecution"]})
+    control.seed_execution("f1", "e1")
+    control.configure(faults={"error_500_rate": 1.0, "actions": ["StopExecution"]})
     api.call("DescribeExecution", E)
     api.call("ListExecutions", {"FlowName": "f1"})
     api.error("StopExecution", E, status=500, code="InternalServerError")
-    assert control.status("f1", "e1") == "Running"
-    control.config(faults={"actions": None})
+    assert control.execution("f1", "e1")["Status"] == "Running"
+    control.configure(faults={"actions": None})
     api.error("DescribeExecution", E, status=500, code="InternalServerError")
 
 
@@ -199,9 +203,9 @@ def test_fault_actions_must_be_a_list_of_names(client) -> None:  # type: ignore
 
 
 def test_clock_offset_provokes_request_time_too_skewed(api: Api, control) -> None:  # type: ignore
-    control.seed("f1", "e1")
-    control.config(clock_offset_seconds=3600)
+    control.seed_execution("f1", "e1")
+    control.configure(clock_offset_seconds=3600)
     body = api.error("DescribeExecution", E, status=403, code="RequestTimeTooSkewed")
     assert body["RequestId"]
-    control.config(clock_offset_seconds=-60)
+    control.configure(clock_offset_seconds=-60)
     api.call("DescribeExecution", E)

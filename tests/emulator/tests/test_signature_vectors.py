@@ -1,3 +1,7 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) seed.cloudflow contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The 12 shared signature vectors verify through the emulator's verifier (directly and over
 HTTP), and a one-character change to any signed value is rejected."""
 from __future__ import annotations
@@ -177,12 +181,12 @@ def test_vectors_fail_the_time_check_when_it_is_on() -> None:
 
 @pytest.fixture()
 def vector_emulator(client, control):  # type: ignore[no-untyped-def]
-    control.config(check_timestamp=False, check_nonce=False, quotas_enabled=False,
+    control.configure(check_timestamp=False, check_nonce=False, quotas_enabled=False,
                    stop_delay_seconds=3600,
                    sts_tokens={STS_TOKEN: {"access_key_id": DATA["fixed_inputs"]["access_key_id"],
                                            "expires_at": None}})
     for name in ("exec-2024_04_30", "exec-2024_05_01"):
-        control.seed("my_flow-01", name, status="Running")
+        control.seed_execution("my_flow-01", name, status="Running")
     return client
 
 

@@ -1,0 +1,142 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) seed.cloudflow contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""`EmulatorControl`: a thin client of the emulator's unsigned control surface `/_emulator/`."""
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Dict, List, Optional, Type
+from urllib.parse import quote
+
+import httpx
+
+
+class EmulatorControlError(RuntimeError):
+    """The control surface refused a call (its HTTP status and message)."""
+
+    def __init__(self, method: str, path: str, status: int, message: str) -> None:
+        super().__init__("%s /_emulator%s: HTTP %d: %s" % (method, path, status, message))
+        self.status = status
+        self.message = message
+
+
+def _segment(name: str) -> str:
+    return quote(name, safe="")
+
+
+class EmulatorControl:
+    """Seed state, change settings and read the request log of a running emulator.
+
+    Every method answers the JSON the emulator returned; a refusal raises EmulatorControlError.
+    """
+
+    def __init__(self, url: str, timeout: float = 30.0) -> None:
+        self.url = url.rstrip("/")
+        self._client = httpx.Client(base_url=self.url + "/_emulator", timeout=timeout)
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def _call(self, method: str, path: str, payload: Optional[Dict[str, Any]] = None,
+              params: Optional[Dict[str, str]] = None) -> Any:
+        if method == "POST":
+            response = self._client.post(path, json=payload if payload is not None else {},
+                                         params=params)
+        else:
+            response = self._client.request(method, path, params=params)
+        if response.status_code >= 400:
+            try:
+                message = str(response.json().get("error", response.text))
+            except ValueError:
+                message = response.text
+            raise EmulatorControlError(method, path, response.status_code, message)
+        return response.json()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> "EmulatorControl":
+        return self
+
+    def __exit__(self, exc_type: Optional[Type[BaseException]],
+                 exc: Optional[BaseException], tb: Optional[TracebackType]) -> None:
+        self.close()
+
+    # -- settings -----------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Forget flows, schedules, executions and the request log; startup settings again."""
+        self._call("POST", "/reset")
+
+    def configure(self, **settings: Any) -> Dict[str, Any]:
+        """Merge settings (docs/architecture.md, "Settings"); answers the resulting settings."""
+        result: Dict[str, Any] = self._call("POST", "/config", settings)
+        return result
+
+    def config(self) -> Dict[str, Any]:
+        result: Dict[str, Any] = self._call("GET", "/config")
+        return result
+
+    # -- state ----------------------------------------------------------------------------------
+    def create_flow(self, name: str, definition: Optional[str] = None,
+                    run_seconds: Optional[float] = None, **fields: Any) -> Dict[str, Any]:
+        """Create a flow (or update its definition and run_seconds when it exists)."""
+        payload: Dict[str, Any] = {"name": name, "run_seconds": run_seconds}
+        if definition is not None:
+            payload["definition"] = definition
+        payload.update(fields)
+        result: Dict[str, Any] = self._call("POST", "/flows", payload)
+        return result
+
+    def flows(self) -> List[Dict[str, Any]]:
+        result: List[Dict[str, Any]] = self._call("GET", "/flows")["flows"]
+        return result
+
+    def seed_execution(self, flow_name: str, name: str, **fields: Any) -> Dict[str, Any]:
+        """Seed one execution; fields: status, input, run_seconds, started_time."""
+        result: Dict[str, Any] = self._call(
+            "POST", "/executions", dict(fields, flow_name=flow_name, name=name))
+        return result
+
+    def seed_executions(self, flow_name: str, count: int, **fields: Any) -> Dict[str, Any]:
+        """Seed `count` executions named <name_prefix><4-digit index>; answers their names."""
+        result: Dict[str, Any] = self._call(
+            "POST", "/executions/bulk", dict(fields, flow_name=flow_name, count=count))
+        return result
+
+    def finish(self, flow_name: str, name: str, status: str, output: Any = None,
+               **fields: Any) -> Dict[str, Any]:
+        """Finish an execution now with status (Succeeded, Failed, TimedOut, Stopped);
+        fields: error, cause."""
+        payload = dict(fields, status=status)
+        if output is not None:
+            payload["output"] = output
+        result: Dict[str, Any] = self._call(
+            "POST", "/executions/%s/%s/finish" % (_segment(flow_name), _segment(name)), payload)
+        return result
+
+    def advance(self, flow_name: str, name: str) -> Dict[str, Any]:
+        """One step along Starting -> Running -> Succeeded."""
+        result: Dict[str, Any] = self._call(
+            "POST", "/executions/%s/%s/advance" % (_segment(flow_name), _segment(name)))
+        return result
+
+    def executions(self, flow_name: Optional[str] = None) -> List[Dict[str, Any]]:
+        params = {"flow_name": flow_name} if flow_name else None
+        result: List[Dict[str, Any]] = self._call("GET", "/executions", params=params)[
+            "executions"]
+        return result
+
+    def execution(self, flow_name: str, name: str) -> Dict[str, Any]:
+        for execution in self.executions(flow_name):
+            if execution["Name"] == name:
+                return execution
+        raise EmulatorControlError("GET", "/executions", 404,
+                                   "no execution %s in flow %s" % (name, flow_name))
+
+    # -- request log ------------------------------------------------------------------------
+    def requests(self) -> Dict[str, Any]:
+        """{"requests": [...], "counts": {action: n}, "write_count": n, "total": n}"""
+        result: Dict[str, Any] = self._call("GET", "/requests")
+        return result
+
+    def clear_requests(self) -> None:
+        self._call("DELETE", "/requests")

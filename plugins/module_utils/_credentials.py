@@ -16,9 +16,8 @@ import os
 import typing as t
 from dataclasses import dataclass
 
-from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ConfigurationError, CredentialsError, scrub
-from ansible_collections.seed.cloudflow.plugins.module_utils._http import httpx
-from ansible_collections.seed.cloudflow.plugins.module_utils._signing import common_rpc_params, rpc_signature
+from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ApiError, ConfigurationError, CredentialsError, TransportError
+from ansible_collections.seed.cloudflow.plugins.module_utils._http import RetryPolicy, RpcClient, Transport, httpx
 
 DEFAULT_METADATA_URL = "http://100.100.100.200"
 DEFAULT_STS_ENDPOINT = "https://sts.aliyuncs.com"
@@ -26,6 +25,7 @@ STS_API_VERSION = "2015-04-01"
 DEFAULT_ROLE_SESSION_NAME = "ansible-seed-cloudflow"
 DEFAULT_ROLE_SESSION_SECONDS = 3600
 METADATA_TOKEN_TTL_SECONDS = "21600"
+# Off ECS nothing answers on the metadata address: connect for at most this long (never longer than timeout).
 METADATA_CONNECT_TIMEOUT = 1.0
 METADATA_CREDENTIALS_PATH = "/latest/meta-data/ram/security-credentials/"
 
@@ -117,7 +117,8 @@ def _from_environment(environ: t.Mapping[str, str]) -> t.Optional[Credentials]:
     return None
 
 
-def _first_env(environ: t.Mapping[str, str], names: t.Iterable[str]) -> t.Optional[str]:
+def first_env(environ: t.Mapping[str, str], names: t.Iterable[str]) -> t.Optional[str]:
+    """The first of the variables that holds a non-blank value (the argument spec's fallbacks use it too)."""
     for name in names:
         value = _given(environ.get(name))
         if value:
@@ -187,7 +188,7 @@ def _profile_field(profile: t.Mapping[str, t.Any], field: str) -> t.Optional[str
 
 
 def _credentials_from_profile(
-    profile_file: _ProfileFile, metadata_url: str, sts_endpoint: t.Optional[str], timeout: float, environ: t.Mapping[str, str]
+    profile_file: _ProfileFile, metadata_url: str, sts_endpoint: t.Optional[str], http: t.Optional[Transport], environ: t.Mapping[str, str]
 ) -> t.Optional[Credentials]:
     if not profile_file.exists():
         if profile_file.requested:
@@ -205,11 +206,11 @@ def _credentials_from_profile(
         return _profile_key_pair(profile, where, with_token=mode == "StsToken")
     if mode == "RamRoleArn":
         source_keys = _profile_key_pair(profile, where, with_token=bool(_profile_field(profile, "sts_token")))
-        return _assume_role(profile, source_keys, where, sts_endpoint or DEFAULT_STS_ENDPOINT, timeout)
+        return _assume_role(profile, source_keys, where, sts_endpoint or DEFAULT_STS_ENDPOINT, http)
     if mode == "EcsRamRole":
         role_name = _profile_field(profile, "ram_role_name")
         try:
-            return _credentials_from_metadata(metadata_url, role_name, timeout, environ, "{0} (EcsRamRole)".format(where))
+            return _credentials_from_metadata(metadata_url, role_name, http, environ, "{0} (EcsRamRole)".format(where))
         except _SourceUnavailable as reason:
             raise CredentialsError("{0}: mode EcsRamRole could not get credentials from the ECS metadata service: {1}".format(where, reason))
     raise CredentialsError(
@@ -229,16 +230,20 @@ def _profile_key_pair(profile: t.Mapping[str, t.Any], where: str, *, with_token:
     return Credentials(key_id, secret, token if with_token else None, where)
 
 
-def _require_httpx(purpose: str) -> None:
-    if httpx is None:
+def _require_httpx(purpose: str, http: t.Optional[Transport]) -> Transport:
+    if httpx is None or http is None:
         raise CredentialsError("{0} needs the Python library httpx, which is not installed on the managed node.".format(purpose))
+    return http
 
 
 def _assume_role(
-    profile: t.Mapping[str, t.Any], source_keys: Credentials, where: str, sts_endpoint: str, timeout: float
+    profile: t.Mapping[str, t.Any], source_keys: Credentials, where: str, sts_endpoint: str, http: t.Optional[Transport]
 ) -> Credentials:
-    """RamRoleArn mode: trade the profile's key pair for role credentials with STS AssumeRole (RPC V1, GET)."""
-    _require_httpx("{0} (RamRoleArn)".format(where))
+    """RamRoleArn mode: trade the profile's key pair for role credentials with STS AssumeRole (RPC V1, GET).
+
+    The request is signed and retried by the same RpcClient code as the fnf API, over the module's Transport.
+    """
+    http = _require_httpx("{0} (RamRoleArn)".format(where), http)
     role_arn = _profile_field(profile, "ram_role_arn")
     if not role_arn:
         raise ConfigurationError("profile", "{0} uses mode RamRoleArn but has no ram_role_arn.".format(where))
@@ -248,24 +253,18 @@ def _assume_role(
         "RoleSessionName": _profile_field(profile, "ram_session_name") or DEFAULT_ROLE_SESSION_NAME,
         "DurationSeconds": duration if duration and duration != "0" else str(DEFAULT_ROLE_SESSION_SECONDS),
     }
-    params = common_rpc_params("AssumeRole", source_keys.access_key_id, source_keys.security_token, version=STS_API_VERSION)
-    params.update(action_params)
-    params["Signature"] = rpc_signature("GET", params, source_keys.access_key_secret)
-    url = sts_endpoint.rstrip("/") + "/"
+    sts = RpcClient(sts_endpoint, source_keys, http, version=STS_API_VERSION, method="GET")
     try:
-        response = httpx.get(url, params=params, timeout=timeout)
-    except httpx.HTTPError as error:
-        raise CredentialsError("{0}: STS AssumeRole at {1} failed: {2}".format(where, url, type(error).__name__))
-    body = _json_object(response)
-    if response.status_code != 200:
+        body = sts.call("AssumeRole", action_params)
+    except ApiError as error:
+        # The client already removed the source secret and token from the message (a gateway may echo the string to sign).
         raise CredentialsError(
             "{0}: STS AssumeRole for {1} failed: {2} (HTTP {3}): {4} RequestId: {5}".format(
-                where, role_arn, body.get("Code") or "InvalidResponse", response.status_code,
-                # A gateway may echo the string to sign, which holds the source token.
-                scrub(str(body.get("Message") or ""), [source_keys.access_key_secret, source_keys.security_token]),
-                body.get("RequestId") or "-",
+                where, role_arn, error.code or "InvalidResponse", error.http_status, error.message or "", error.request_id or "-"
             )
         )
+    except TransportError as error:
+        raise CredentialsError("{0}: STS {1}".format(where, error))
     role_keys = body.get("Credentials")
     if not isinstance(role_keys, dict) or not role_keys.get("AccessKeyId") or not role_keys.get("AccessKeySecret"):
         raise CredentialsError("{0}: STS AssumeRole for {1} answered without Credentials.".format(where, role_arn))
@@ -282,15 +281,29 @@ def _json_object(response: t.Any) -> t.Dict[str, t.Any]:
     return document if isinstance(document, dict) else {}
 
 
-def _metadata_token(client: t.Any, metadata_url: str, environ: t.Mapping[str, str]) -> t.Optional[str]:
+def _metadata_send(http: Transport, what: str, method: str, url: str, token: t.Optional[str] = None, **headers: str) -> t.Any:
+    """One request to the metadata service over the module's Transport.
+
+    Not retried: off ECS nothing answers on the metadata address, and every retry would add a connect timeout
+    before the chain can say that it found nothing; on ECS the service is local to the host.
+    """
+    if token:
+        headers["X-aliyun-ecs-metadata-token"] = token
+    return http.send("ECS metadata " + what, method, url, headers=headers, connect_timeout=METADATA_CONNECT_TIMEOUT)
+
+
+def _metadata_token(http: Transport, metadata_url: str, environ: t.Mapping[str, str]) -> t.Optional[str]:
     """Token-protected metadata access first; the plain form only when that is allowed."""
     try:
-        response = client.put(metadata_url + "/latest/api/token", headers={"X-aliyun-ecs-metadata-token-ttl-seconds": METADATA_TOKEN_TTL_SECONDS})
+        response = _metadata_send(
+            http, "token request", "PUT", metadata_url + "/latest/api/token",
+            **{"X-aliyun-ecs-metadata-token-ttl-seconds": METADATA_TOKEN_TTL_SECONDS}
+        )
         if response.status_code == 200 and response.text.strip():
             return response.text.strip()
         reason = "HTTP {0}".format(response.status_code)
-    except httpx.HTTPError as error:
-        reason = type(error).__name__
+    except TransportError as error:
+        reason = str(error)
     if _is_true(environ.get(ENV_IMDSV1_DISABLED)):
         raise _SourceUnavailable(
             "the metadata token request failed ({0}) and {1} forbids the plain form".format(reason, ENV_IMDSV1_DISABLED)
@@ -298,32 +311,29 @@ def _metadata_token(client: t.Any, metadata_url: str, environ: t.Mapping[str, st
     return None
 
 
-def _metadata_get(client: t.Any, url: str, token: t.Optional[str]) -> t.Any:
-    headers = {"X-aliyun-ecs-metadata-token": token} if token else {}
+def _metadata_get(http: Transport, what: str, url: str, token: t.Optional[str]) -> t.Any:
     try:
-        return client.get(url, headers=headers)
-    except httpx.HTTPError as error:
-        raise _SourceUnavailable("{0} on {1}".format(type(error).__name__, url))
+        return _metadata_send(http, what, "GET", url, token)
+    except TransportError as error:
+        raise _SourceUnavailable(str(error))
 
 
 def _credentials_from_metadata(
-    metadata_url: str, role_name: t.Optional[str], timeout: float, environ: t.Mapping[str, str], source: str
+    metadata_url: str, role_name: t.Optional[str], http: t.Optional[Transport], environ: t.Mapping[str, str], source: str
 ) -> Credentials:
     """Role credentials of the ECS instance; raises _SourceUnavailable when the service has none."""
-    if httpx is None:
+    if httpx is None or http is None:
         raise _SourceUnavailable("the Python library httpx is not installed")
     base = metadata_url.rstrip("/")
-    # Off ECS nothing answers on the metadata address: fail fast instead of waiting the full timeout.
-    with httpx.Client(timeout=httpx.Timeout(timeout, connect=METADATA_CONNECT_TIMEOUT)) as client:
-        token = _metadata_token(client, base, environ)
-        role_name = role_name or _given(environ.get(ENV_METADATA_ROLE))
-        if not role_name:
-            listing = _metadata_get(client, base + METADATA_CREDENTIALS_PATH, token)
-            lines = listing.text.split() if listing.status_code == 200 else []
-            if not lines:
-                raise _SourceUnavailable("no RAM role is attached to the instance (HTTP {0})".format(listing.status_code))
-            role_name = lines[0]
-        response = _metadata_get(client, base + METADATA_CREDENTIALS_PATH + role_name, token)
+    token = _metadata_token(http, base, environ)
+    role_name = role_name or _given(environ.get(ENV_METADATA_ROLE))
+    if not role_name:
+        listing = _metadata_get(http, "role listing", base + METADATA_CREDENTIALS_PATH, token)
+        lines = listing.text.split() if listing.status_code == 200 else []
+        if not lines:
+            raise _SourceUnavailable("no RAM role is attached to the instance (HTTP {0})".format(listing.status_code))
+        role_name = lines[0]
+    response = _metadata_get(http, "role credentials", base + METADATA_CREDENTIALS_PATH + role_name, token)
     body = _json_object(response)
     if response.status_code != 200 or body.get("Code") != "Success" or not body.get("AccessKeyId") or not body.get("AccessKeySecret"):
         raise _SourceUnavailable(
@@ -332,8 +342,25 @@ def _credentials_from_metadata(
     return Credentials(str(body["AccessKeyId"]), str(body["AccessKeySecret"]), _given(body.get("SecurityToken")), "{0} role {1}".format(source, role_name))
 
 
-def resolve_region(options: t.Mapping[str, t.Optional[str]], environ: t.Mapping[str, str], profile_file: _ProfileFile) -> t.Optional[str]:
-    return _given(options.get("region")) or _first_env(environ, ENV_REGION_NAMES) or profile_file.region()
+def _profile_file(options: t.Mapping[str, t.Optional[str]], environ: t.Mapping[str, str], config_path: t.Optional[str]) -> _ProfileFile:
+    return _ProfileFile(config_path or default_config_path(), _given(options.get("profile")) or first_env(environ, ENV_PROFILE_NAMES))
+
+
+def _region(options: t.Mapping[str, t.Optional[str]], environ: t.Mapping[str, str], profile_file: _ProfileFile) -> t.Optional[str]:
+    return _given(options.get("region")) or first_env(environ, ENV_REGION_NAMES) or profile_file.region()
+
+
+def resolve_region(
+    options: t.Mapping[str, t.Optional[str]], *, environ: t.Optional[t.Mapping[str, str]] = None, config_path: t.Optional[str] = None
+) -> t.Optional[str]:
+    """The region option, else ALIBABA_CLOUD_REGION_ID or ALICLOUD_REGION, else the selected profile's region_id.
+
+    Reads only the environment and the local profile file, so a module can insist on a region before any
+    credential source is asked (STS and the metadata service are network requests).
+    """
+    if environ is None:
+        environ = os.environ
+    return _region(options, environ, _profile_file(options, environ, config_path))
 
 
 def resolve_credentials(
@@ -344,16 +371,21 @@ def resolve_credentials(
     metadata_url: str = DEFAULT_METADATA_URL,
     sts_endpoint: t.Optional[str] = None,
     timeout: float = 5.0,
+    http: t.Optional[Transport] = None,
 ) -> t.Tuple[Credentials, t.Optional[str]]:
     """(credentials, region) from the first source in the chain that has credentials.
 
+    options holds what the task set explicitly: a profile named there wins over keys in the environment.
     environ defaults to os.environ, read at call time so that an explicit option always wins over
     whatever the environment held when the module was imported.
+    http is the Transport for STS and the metadata service; a module passes its own, so its timeout,
+    validate_certs, User-Agent and retries apply. Without one, a Transport with timeout and a single
+    attempt per request is used.
     """
     if environ is None:
         environ = os.environ
-    profile_file = _ProfileFile(config_path or default_config_path(), _given(options.get("profile")) or _first_env(environ, ENV_PROFILE_NAMES))
-    region = resolve_region(options, environ, profile_file)
+    profile_file = _profile_file(options, environ, config_path)
+    region = _region(options, environ, profile_file)
     tried = ["module options access_key_id/access_key_secret"]
     found = _from_options(options)
     if found:
@@ -364,15 +396,22 @@ def resolve_credentials(
         found = _from_environment(environ)
         if found:
             return found, region
-    tried.append("aliyun CLI profile file {0}{1}".format(profile_file.path, "" if profile_file.exists() else " (not present)"))
-    found = _credentials_from_profile(profile_file, metadata_url, sts_endpoint, timeout, environ)
-    if found:
-        return found, region
-    if _is_true(environ.get(ENV_METADATA_DISABLED)):
-        tried.append("ECS instance RAM role (skipped: {0}=true)".format(ENV_METADATA_DISABLED))
-    else:
-        try:
-            return _credentials_from_metadata(metadata_url, None, timeout, environ, "ECS instance RAM role"), region
-        except _SourceUnavailable as reason:
-            tried.append("ECS instance RAM role via {0} ({1})".format(metadata_url, reason))
+    own_http = http is None and httpx is not None
+    if own_http:
+        http = Transport(timeout=timeout, retry=RetryPolicy(max_retries=0))
+    try:
+        tried.append("aliyun CLI profile file {0}{1}".format(profile_file.path, "" if profile_file.exists() else " (not present)"))
+        found = _credentials_from_profile(profile_file, metadata_url, sts_endpoint, http, environ)
+        if found:
+            return found, region
+        if _is_true(environ.get(ENV_METADATA_DISABLED)):
+            tried.append("ECS instance RAM role (skipped: {0}=true)".format(ENV_METADATA_DISABLED))
+        else:
+            try:
+                return _credentials_from_metadata(metadata_url, None, http, environ, "ECS instance RAM role"), region
+            except _SourceUnavailable as reason:
+                tried.append("ECS instance RAM role via {0} ({1})".format(metadata_url, reason))
+    finally:
+        if own_http:
+            http.close()
     raise CredentialsError("no Alibaba Cloud credentials found. Tried: {0}. {1}".format("; ".join(tried), HOW_TO_FIX))

@@ -78,16 +78,35 @@ class CredentialsError(CloudFlowError):
 
 
 class TransportError(CloudFlowError):
-    """The service could not be reached (connection, TLS, timeout) even after retrying."""
+    """The service could not be reached (connection, TLS, timeout, unusable URL) even after retrying.
 
-    def __init__(self, action: str, attempts: int, reason: str, hint: t.Optional[str] = None) -> None:
-        message = "{0} failed: could not reach the CloudFlow endpoint after {1} attempt{2}: {3}".format(
-            action, attempts, "" if attempts == 1 else "s", reason
+    endpoint is the scheme, host and port only (never a path or query, which may hold a signature);
+    retryable says whether another attempt could succeed (a refused certificate or a bad URL cannot).
+    """
+
+    def __init__(
+        self,
+        action: str,
+        attempts: int,
+        reason: str,
+        hint: t.Optional[str] = None,
+        *,
+        endpoint: t.Optional[str] = None,
+        retryable: bool = False,
+    ) -> None:
+        message = "{0} failed: could not reach {1} after {2} attempt{3}: {4}".format(
+            action, endpoint or "the CloudFlow endpoint", attempts, "" if attempts == 1 else "s", reason
         )
         super().__init__(message, hint=hint)
         self.action = action
         self.attempts = attempts
         self.reason = reason
+        self.endpoint = endpoint
+        self.retryable = retryable
+
+    def after(self, attempts: int) -> TransportError:
+        """The same failure, reported after the given number of attempts."""
+        return TransportError(self.action, attempts, self.reason, self.hint, endpoint=self.endpoint, retryable=self.retryable)
 
 
 class ApiError(CloudFlowError):
@@ -138,6 +157,25 @@ class ApiError(CloudFlowError):
             "message": self.message,
             "request_id": self.request_id,
         }
+
+
+class NotFoundError(ApiError):
+    """A resource the task needs does not exist; it keeps the service's answer, so the failure carries Code and RequestId.
+
+    doing says what could not be done (for example "cannot be stopped"); modules put the resource's name in front.
+    """
+
+    def __init__(self, answer: ApiError, doing: str) -> None:
+        self.doing = doing
+        super().__init__(
+            answer.action, answer.http_status, answer.code, answer.message, answer.request_id, attempts=answer.attempts, hint=answer.hint
+        )
+
+    def _describe(self) -> str:
+        text = "{0} because it does not exist ({1} answered {2}".format(self.doing, self.action, self.code or "UnknownError")
+        if self.request_id:
+            text += ", RequestId: {0}".format(self.request_id)
+        return text + ")."
 
 
 def _secret_forms(secret: str) -> t.List[str]:

@@ -16,6 +16,7 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._errors import (
     EXECUTION_NOT_EXISTS,
     ApiError,
     CloudFlowError,
+    NotFoundError,
 )
 
 if t.TYPE_CHECKING:
@@ -75,8 +76,9 @@ def execution_result(execution: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
     }
 
 
-def describe_execution(client: CloudFlowClient, flow_name: str, name: str, wait_seconds: int = 0) -> t.Optional[dict[str, t.Any]]:
-    """The execution record, or None when the execution does not exist. FlowNotExists is raised."""
+def require_execution(client: CloudFlowClient, flow_name: str, name: str, doing: str, wait_seconds: int = 0) -> dict[str, t.Any]:
+    """The execution record; a missing execution raises NotFoundError (doing says what it prevents), which keeps the
+    service's Code and RequestId. FlowNotExists is raised as it came."""
     params: dict[str, t.Any] = {"FlowName": flow_name, "ExecutionName": name}
     read_timeout = None
     if wait_seconds > 0:
@@ -86,8 +88,16 @@ def describe_execution(client: CloudFlowClient, flow_name: str, name: str, wait_
         return client.call("DescribeExecution", params, read_timeout=read_timeout)
     except ApiError as error:
         if error.code == EXECUTION_NOT_EXISTS:
-            return None
+            raise NotFoundError(error, doing)
         raise
+
+
+def describe_execution(client: CloudFlowClient, flow_name: str, name: str, wait_seconds: int = 0) -> t.Optional[dict[str, t.Any]]:
+    """The execution record, or None when the execution does not exist. FlowNotExists is raised."""
+    try:
+        return require_execution(client, flow_name, name, "cannot be described", wait_seconds)
+    except NotFoundError:
+        return None
 
 
 def request_stop(

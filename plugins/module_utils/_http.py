@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""HTTP for the fnf RPC API: endpoint checks, request placement and signing, retries with
-full-jitter backoff, and client-side token buckets that mirror the service's API quotas.
+"""HTTP for the collection: the one Transport every request goes through (the fnf API, STS, the ECS
+metadata service), endpoint checks, request placement and signing, retries with full-jitter backoff,
+and client-side token buckets that mirror the service's API quotas.
 """
 
 from __future__ import annotations
@@ -41,8 +42,15 @@ try:
 except ImportError:
     httpx = None
     HTTPX_IMPORT_ERROR = traceback.format_exc()
+    HTTPX_ERRORS = ()  # type: t.Tuple[t.Type[BaseException], ...]
 else:
     HTTPX_IMPORT_ERROR = None
+    # Everything httpx raises on its own: InvalidURL (an over-long URL), StreamError and CookieConflict are not HTTPErrors.
+    HTTPX_ERRORS = (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, httpx.CookieConflict)
+
+# Keep in step with galaxy.yml (a unit test checks it): the User-Agent names the collection and its version.
+COLLECTION_VERSION = "0.1.0"
+USER_AGENT = "seed.cloudflow/{0} (Ansible collection)".format(COLLECTION_VERSION)
 
 # Service quotas per account (reference section 10): action -> (burst, refill per second).
 ACTION_QUOTAS = {
@@ -267,9 +275,14 @@ class ClientStats:
 
 
 def wire_value(value: object) -> str:
-    """A parameter value as the API expects it on the wire."""
+    """A parameter value as the API expects it on the wire.
+
+    Booleans are written the way the official Python SDK writes them: its query and form helpers
+    (alibabacloud_tea_openapi Utils.query / Utils.to_form, through Utils._object_handler) apply str(),
+    so True travels as "True" and False as "False".
+    """
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return str(value)
     if isinstance(value, (dict, list)):
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     return str(value)
@@ -285,19 +298,25 @@ def http_method_for(action: str) -> str:
 
 
 def signed_request_parts(
-    action: str, params: t.Mapping[str, object], credentials: Credentials
+    action: str,
+    params: t.Mapping[str, object],
+    credentials: Credentials,
+    *,
+    version: str = API_VERSION,
+    method: t.Optional[str] = None,
 ) -> t.Tuple[str, t.Dict[str, str], t.Optional[t.Dict[str, str]]]:
     """(method, query, form body) for one attempt, signed with a fresh timestamp and nonce.
 
     GET carries everything in the query; POST carries the common parameters and the signature
     in the query and the action parameters in the form body. Both are signed together.
+    method defaults to the fnf API's choice for the action.
     """
     action_params = wire_params(params)
-    common = common_rpc_params(action, credentials.access_key_id, credentials.security_token)
+    common = common_rpc_params(action, credentials.access_key_id, credentials.security_token, version=version)
     clashing = sorted((set(common) | {"Signature"}) & set(action_params))
     if clashing:
         raise ValueError("parameters {0} are reserved for signing".format(", ".join(clashing)))
-    method = http_method_for(action)
+    method = method or http_method_for(action)
     signed = dict(common)
     signed.update(action_params)
     signature = rpc_signature(method, signed, credentials.access_key_secret)
@@ -338,6 +357,132 @@ def _is_certificate_error(error: BaseException) -> bool:
     return False
 
 
+def endpoint_label(url: str) -> str:
+    """scheme://host[:port] of a URL, for messages: no user info, path or query (a signed query holds secrets)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        port = parts.port
+    except ValueError:
+        return "an unparsable URL"
+    if not parts.scheme or not host:
+        return "an unparsable URL"
+    shown_host = "[{0}]".format(host) if ":" in host else host
+    return "{0}://{1}{2}".format(parts.scheme.lower(), shown_host, ":{0}".format(port) if port is not None else "")
+
+
+def describe_transport_error(error: BaseException, secrets: t.Iterable[t.Optional[str]] = ()) -> str:
+    """The exception's type and text, with URLs' queries and any secret removed."""
+    detail = str(error) or "no details"
+    detail = re.sub(r"\?\S*", "?...", detail)
+    return "{0}: {1}".format(type(error).__name__, scrub(detail, secrets))
+
+
+class Transport:
+    """The one way this collection sends HTTP: the fnf API, STS AssumeRole and the ECS metadata service.
+
+    It applies the module's timeout, certificate checking and User-Agent to every request, holds the retry
+    policy and its backoff, and turns every httpx exception (InvalidURL included, which is not an HTTPError)
+    into a TransportError that names the action and the endpoint. Thread-safe.
+    """
+
+    def __init__(
+        self,
+        *,
+        user_agent: str = USER_AGENT,
+        timeout: float = DEFAULT_TIMEOUT,
+        validate_certs: bool = True,
+        retry: t.Optional[RetryPolicy] = None,
+        httpx_transport: t.Optional[t.Any] = None,
+        sleep: t.Callable[[float], None] = time.sleep,
+        rng: t.Optional[random.Random] = None,
+    ) -> None:
+        if httpx is None:
+            raise CloudFlowError("the Python library httpx is required on the managed node but could not be imported.")
+        self.user_agent = user_agent
+        self.timeout = float(timeout)
+        self.validate_certs = validate_certs
+        self.retry = retry if retry is not None else RetryPolicy()
+        self._httpx_transport = httpx_transport
+        self._sleep = sleep
+        self._rng = rng if rng is not None else random.Random()
+        self._rng_lock = threading.Lock()
+        self._clients = {}  # type: t.Dict[bool, t.Any]
+        self._clients_lock = threading.Lock()
+
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._clients_lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()
+
+    def _client(self, tls: bool) -> t.Any:
+        """One pooled httpx client for https and one for plain http, created on first use."""
+        with self._clients_lock:
+            client = self._clients.get(tls)
+            if client is None:
+                client = httpx.Client(
+                    timeout=httpx.Timeout(self.timeout),
+                    # Plain http (loopback, the metadata address) needs no TLS context; building one loads the CA bundle (~70 ms).
+                    verify=self.validate_certs and tls,
+                    transport=self._httpx_transport,
+                    headers={"User-Agent": self.user_agent},
+                    follow_redirects=False,
+                )
+                self._clients[tls] = client
+            return client
+
+    def request_timeout(self, read: t.Optional[float] = None, connect: t.Optional[float] = None) -> t.Any:
+        """The module's timeout; a long poll may read longer, a caller may connect sooner, never later."""
+        return httpx.Timeout(
+            self.timeout,
+            read=max(self.timeout, read) if read else self.timeout,
+            connect=min(self.timeout, connect) if connect else self.timeout,
+        )
+
+    def send(
+        self,
+        action: str,
+        method: str,
+        url: str,
+        *,
+        params: t.Optional[t.Mapping[str, str]] = None,
+        data: t.Optional[t.Mapping[str, str]] = None,
+        headers: t.Optional[t.Mapping[str, str]] = None,
+        read_timeout: t.Optional[float] = None,
+        connect_timeout: t.Optional[float] = None,
+        secrets: t.Iterable[t.Optional[str]] = (),
+    ) -> t.Any:
+        """One attempt; returns the response whatever its status, raises TransportError (attempts=1)."""
+        try:
+            client = self._client(url[:8].lower() == "https://")
+            request = client.build_request(
+                method, url, params=params, data=data, headers=headers,
+                timeout=self.request_timeout(read_timeout, connect_timeout),
+            )
+            return client.send(request)
+        except HTTPX_ERRORS as error:
+            certificate = _is_certificate_error(error)
+            raise TransportError(
+                action, 1, describe_transport_error(error, secrets),
+                CERTIFICATE_HINT if certificate else None,
+                endpoint=endpoint_label(url),
+                # A certificate that fails verification will fail again: retrying only delays the answer.
+                retryable=isinstance(error, httpx.TransportError) and not certificate,
+            )
+
+    def back_off(self, retries: int, retry_after: t.Optional[float]) -> None:
+        with self._rng_lock:
+            delay = self.retry.delay(retries, retry_after, self._rng)
+        self._sleep(delay)
+
+
 def _first_field(body: t.Mapping[str, t.Any], *names: str) -> t.Optional[str]:
     for name in names:
         value = body.get(name)
@@ -346,77 +491,68 @@ def _first_field(body: t.Mapping[str, t.Any], *names: str) -> t.Optional[str]:
     return None
 
 
-class CloudFlowClient:
-    """A signed, rate-limited, retrying client for the fnf RPC API. Thread-safe."""
+class RpcClient:
+    """Signed RPC calls (signature V1) to one endpoint over a Transport, retried by the transport's policy.
+
+    The fnf API (CloudFlowClient) and STS AssumeRole (the credential chain) both use it, so there is one copy
+    of the signing, retry and error-reading steps. Thread-safe.
+    """
 
     def __init__(
         self,
         endpoint: str,
         credentials: Credentials,
+        http: Transport,
         *,
-        user_agent: str,
-        timeout: float = DEFAULT_TIMEOUT,
-        validate_certs: bool = True,
-        retry: t.Optional[RetryPolicy] = None,
-        quota_scale: float = 1.0,
-        transport: t.Optional[t.Any] = None,
-        sleep: t.Callable[[float], None] = time.sleep,
-        rng: t.Optional[random.Random] = None,
+        version: str = API_VERSION,
+        method: t.Optional[str] = None,
         rate_limiter: t.Optional[RateLimiter] = None,
     ) -> None:
-        if httpx is None:
-            raise CloudFlowError("the Python library httpx is required on the managed node but could not be imported.")
-        self.endpoint = validate_endpoint(endpoint)
+        self.endpoint = endpoint.rstrip("/")
         self.url = self.endpoint + "/"
         self.credentials = credentials
-        self.timeout = float(timeout)
-        self.retry = retry if retry is not None else RetryPolicy()
-        self.rate_limiter = rate_limiter if rate_limiter is not None else RateLimiter(quota_scale)
+        self.http = http
+        self.version = version
+        self.method = method
+        self.rate_limiter = rate_limiter
         self.stats = ClientStats()
-        self._sleep = sleep
-        self._rng = rng if rng is not None else random.Random()
-        self._rng_lock = threading.Lock()
-        self._http = httpx.Client(
-            timeout=httpx.Timeout(self.timeout),
-            # Plain http (loopback only) needs no TLS context; building one loads the CA bundle, which costs ~70 ms.
-            verify=validate_certs and self.endpoint.startswith("https://"),
-            transport=transport,
-            headers={"User-Agent": user_agent, "x-acs-version": API_VERSION},
-            follow_redirects=False,
-        )
 
-    def __enter__(self) -> CloudFlowClient:
+    def __enter__(self) -> RpcClient:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def close(self) -> None:
-        self._http.close()
+        self.http.close()
+
+    @property
+    def timeout(self) -> float:
+        return self.http.timeout
+
+    @property
+    def retry(self) -> RetryPolicy:
+        return self.http.retry
 
     def call(self, action: str, params: t.Mapping[str, object], *, read_timeout: t.Optional[float] = None) -> t.Dict[str, t.Any]:
         """Run one API action and return its JSON body; raises ApiError or TransportError."""
         retries = 0
         while True:
-            waited = self.rate_limiter.acquire(action)
-            if waited:
-                self.stats.add("rate_limit_wait_seconds", waited)
+            if self.rate_limiter is not None:
+                waited = self.rate_limiter.acquire(action)
+                if waited:
+                    self.stats.add("rate_limit_wait_seconds", waited)
             self.stats.add("attempts")
             attempts = retries + 1
             try:
                 response = self._send(action, params, read_timeout)
-            except httpx.TransportError as error:
+            except TransportError as error:
                 self.stats.add("transport_errors")
-                if _is_certificate_error(error):
-                    # A certificate that fails verification will fail again: retrying only delays the answer.
-                    raise TransportError(action, attempts, self._describe_transport_error(error), hint=CERTIFICATE_HINT)
-                if retries >= self.retry.max_retries:
-                    raise TransportError(action, attempts, self._describe_transport_error(error))
+                if not error.retryable or retries >= self.retry.max_retries:
+                    raise error.after(attempts)
                 self._back_off(retries, None)
                 retries += 1
                 continue
-            except httpx.HTTPError as error:
-                raise TransportError(action, attempts, self._describe_transport_error(error))
             if 200 <= response.status_code < 300:
                 return self._success_body(action, response)
             error = self._api_error(action, response, attempts)
@@ -428,27 +564,19 @@ class CloudFlowClient:
             retries += 1
 
     def _send(self, action: str, params: t.Mapping[str, object], read_timeout: t.Optional[float]) -> t.Any:
-        method, query, form = signed_request_parts(action, params, self.credentials)
-        timeout = httpx.Timeout(self.timeout, read=max(self.timeout, read_timeout)) if read_timeout else httpx.Timeout(self.timeout)
-        request = self._http.build_request(
-            method, self.url, params=query, data=form, headers={"x-acs-action": action}, timeout=timeout
+        method, query, form = signed_request_parts(action, params, self.credentials, version=self.version, method=self.method)
+        return self.http.send(
+            action, method, self.url, params=query, data=form,
+            headers={"x-acs-action": action, "x-acs-version": self.version},
+            read_timeout=read_timeout, secrets=self._secrets(),
         )
-        return self._http.send(request)
 
     def _back_off(self, retries: int, retry_after: t.Optional[float]) -> None:
-        with self._rng_lock:
-            delay = self.retry.delay(retries, retry_after, self._rng)
         self.stats.add("retries")
-        self._sleep(delay)
+        self.http.back_off(retries, retry_after)
 
     def _secrets(self) -> t.List[t.Optional[str]]:
         return [self.credentials.access_key_secret, self.credentials.security_token]
-
-    def _describe_transport_error(self, error: Exception) -> str:
-        detail = str(error) or "no details"
-        # Keep URLs (with their signed query) out of the message entirely.
-        detail = re.sub(r"\?\S*", "?...", detail)
-        return "{0}: {1}".format(type(error).__name__, scrub(detail, self._secrets()))
 
     def _success_body(self, action: str, response: t.Any) -> t.Dict[str, t.Any]:
         try:
@@ -482,3 +610,40 @@ class CloudFlowClient:
         return ApiError(
             action, response.status_code, code, scrub(message, self._secrets()) if message else None, request_id, attempts=attempts
         )
+
+
+class CloudFlowClient(RpcClient):
+    """A signed, rate-limited, retrying client for the fnf RPC API. Thread-safe.
+
+    Pass http to share the module's Transport (the one the credential chain used); without it the client
+    builds its own from timeout, validate_certs, retry, transport (an httpx transport, for tests), sleep and rng.
+    """
+
+    def __init__(
+        self,
+        endpoint: str,
+        credentials: Credentials,
+        *,
+        user_agent: str = USER_AGENT,
+        timeout: float = DEFAULT_TIMEOUT,
+        validate_certs: bool = True,
+        retry: t.Optional[RetryPolicy] = None,
+        quota_scale: float = 1.0,
+        transport: t.Optional[t.Any] = None,
+        sleep: t.Callable[[float], None] = time.sleep,
+        rng: t.Optional[random.Random] = None,
+        rate_limiter: t.Optional[RateLimiter] = None,
+        http: t.Optional[Transport] = None,
+    ) -> None:
+        endpoint = validate_endpoint(endpoint)
+        if http is None:
+            http = Transport(
+                user_agent=user_agent, timeout=timeout, validate_certs=validate_certs, retry=retry,
+                httpx_transport=transport, sleep=sleep, rng=rng,
+            )
+        super().__init__(
+            endpoint, credentials, http, rate_limiter=rate_limiter if rate_limiter is not None else RateLimiter(quota_scale)
+        )
+
+    def __enter__(self) -> CloudFlowClient:
+        return self

@@ -13,45 +13,82 @@ import traceback
 import typing as t
 from datetime import datetime, timezone
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleFallbackNotFound, AnsibleModule, missing_required_lib
 
-from ansible_collections.seed.cloudflow.plugins.module_utils._credentials import resolve_credentials
+from ansible_collections.seed.cloudflow.plugins.module_utils import _http
+from ansible_collections.seed.cloudflow.plugins.module_utils._credentials import (
+    ENV_KEY_FAMILIES,
+    ENV_PROFILE_NAMES,
+    ENV_REGION_NAMES,
+    first_env,
+    resolve_credentials,
+    resolve_region,
+)
 from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ApiError, CloudFlowError, ConfigurationError
 from ansible_collections.seed.cloudflow.plugins.module_utils._http import (
     HTTPX_IMPORT_ERROR,
     CloudFlowClient,
     RetryPolicy,
+    Transport,
     endpoint_for_region,
     httpx,
     validate_endpoint,
 )
 
-# Keep in step with galaxy.yml (a unit test checks it): the User-Agent names the collection and its version.
-COLLECTION_VERSION = "0.1.0"
-USER_AGENT = "seed.cloudflow/{0} (Ansible collection)".format(COLLECTION_VERSION)
+# Defined next to the Transport that sends it; read from here by the galaxy.yml consistency test.
+COLLECTION_VERSION = _http.COLLECTION_VERSION
+USER_AGENT = _http.USER_AGENT
 
 ENDPOINT_ENV = "ALIBABA_CLOUD_CLOUDFLOW_ENDPOINT"
+# Environment variables that fill each connection option the task leaves unset, first non-blank one wins.
+OPTION_ENV = {
+    "region": ENV_REGION_NAMES,
+    "endpoint": (ENDPOINT_ENV,),
+    "profile": ENV_PROFILE_NAMES,
+    "access_key_id": tuple(family[0] for family in ENV_KEY_FAMILIES),
+    "access_key_secret": tuple(family[1] for family in ENV_KEY_FAMILIES),
+    "security_token": tuple(family[2] for family in ENV_KEY_FAMILIES),
+}  # type: t.Dict[str, t.Tuple[str, ...]]
+CREDENTIAL_OPTIONS = ("access_key_id", "access_key_secret", "security_token", "profile")
 
 MIN_QUOTA_SCALE = 0.001
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 NAME_MAX_LENGTH = 128
 NAME_RULE = "1-128 characters: letters, digits, '_' and '-', starting with a letter or '_'"
 
-CONNECTION_OPTIONS = (
-    "region", "access_key_id", "access_key_secret", "security_token", "profile", "endpoint",
-    "validate_certs", "timeout", "retries", "retry_max_delay", "quota_scale",
-)
+
+
+def env_fallback_nonblank(*names: str) -> str:
+    """Like ansible's env_fallback, but an exported empty variable counts as unset and the next one is read."""
+    value = first_env(os.environ, names)
+    if value is None:
+        raise AnsibleFallbackNotFound
+    return value
 
 
 def connection_argument_spec() -> dict[str, dict[str, t.Any]]:
-    """The options every module shares; documented in the seed.cloudflow.connection doc fragment."""
+    """The options every module shares; documented in the seed.cloudflow.connection doc fragment.
+
+    The environment fallbacks live here and nowhere else in the module layer; the credential chain reads the
+    key pairs from the environment itself only for keys the task did not set, family by family, so that an id
+    from one family never pairs with a secret from the other.
+    """
     return {
-        "region": {"type": "str", "aliases": ["region_id", "alicloud_region"]},
-        "access_key_id": {"type": "str", "aliases": ["alicloud_access_key", "access_key"], "no_log": False},
-        "access_key_secret": {"type": "str", "aliases": ["alicloud_secret_key", "secret_key"], "no_log": True},
-        "security_token": {"type": "str", "aliases": ["alicloud_security_token"], "no_log": True},
-        "profile": {"type": "str"},
-        "endpoint": {"type": "str"},
+        "region": {"type": "str", "aliases": ["region_id", "alicloud_region"], "fallback": (env_fallback_nonblank, OPTION_ENV["region"])},
+        "access_key_id": {
+            "type": "str", "aliases": ["alicloud_access_key", "access_key"], "no_log": False,
+            "fallback": (env_fallback_nonblank, OPTION_ENV["access_key_id"]),
+        },
+        "access_key_secret": {
+            "type": "str", "aliases": ["alicloud_secret_key", "secret_key"], "no_log": True,
+            "fallback": (env_fallback_nonblank, OPTION_ENV["access_key_secret"]),
+        },
+        "security_token": {
+            "type": "str", "aliases": ["alicloud_security_token"], "no_log": True,
+            "fallback": (env_fallback_nonblank, OPTION_ENV["security_token"]),
+        },
+        "profile": {"type": "str", "fallback": (env_fallback_nonblank, OPTION_ENV["profile"])},
+        "endpoint": {"type": "str", "fallback": (env_fallback_nonblank, OPTION_ENV["endpoint"])},
         "validate_certs": {"type": "bool", "default": True},
         "timeout": {"type": "float", "default": 30.0},
         "retries": {"type": "int", "default": 6},
@@ -123,15 +160,40 @@ def rfc3339_time(option: str, value: t.Optional[str]) -> t.Optional[str]:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + "{0:03d}Z".format(moment.microsecond // 1000)
 
 
+class Connection(t.NamedTuple):
+    """Where the module's requests go, resolved once: the normalised endpoint and the region (None when only an endpoint was given)."""
+
+    endpoint: str
+    region: t.Optional[str]
+
+
 class CloudFlowModule(AnsibleModule):
     """An AnsibleModule with the shared connection options and the collection's way of failing."""
 
     def __init__(self, argument_spec: dict[str, dict[str, t.Any]], **kwargs: t.Any) -> None:
         spec = connection_argument_spec()
         spec.update(argument_spec)
+        self._given_names = frozenset()  # type: t.FrozenSet[str]
+        self._endpoint = None  # type: t.Optional[str]
+        self._connection = None  # type: t.Optional[Connection]
         super().__init__(argument_spec=spec, **kwargs)
         if httpx is None:
             self.fail_json(msg=missing_required_lib("httpx"), exception=HTTPX_IMPORT_ERROR)
+
+    def _load_params(self) -> None:
+        # The task's own arguments, before validation adds defaults and environment fallbacks.
+        super()._load_params()
+        self._given_names = frozenset(self.params)
+
+    def is_explicit(self, option: str) -> bool:
+        """Whether the task (or module_defaults) set the option, under its name or an alias, rather than the environment."""
+        names = {option}
+        names.update(self.argument_spec.get(option, {}).get("aliases") or ())
+        return bool(names & self._given_names)
+
+    def explicit_options(self, names: t.Iterable[str] = CREDENTIAL_OPTIONS) -> dict[str, t.Any]:
+        """The values of the named options that the task set itself; environment-filled ones are left out."""
+        return {name: self.params[name] for name in names if self.is_explicit(name)}
 
     def fail_on_error(self, error: CloudFlowError, subject: t.Optional[str] = None, **result: t.Any) -> t.NoReturn:
         """Fail with the error's complete message (Code, Message, RequestId and hint for service errors)."""
@@ -154,38 +216,59 @@ class CloudFlowModule(AnsibleModule):
         check_positive("quota_scale", self.params["quota_scale"], allow_zero=True)
         if 0 < self.params["quota_scale"] < MIN_QUOTA_SCALE:
             raise ConfigurationError("quota_scale", "must be 0 (no pacing) or at least {0}; got {1}".format(MIN_QUOTA_SCALE, self.params["quota_scale"]))
-        if self.params["access_key_secret"] and not self.params["access_key_id"]:
+        # Only what the task set: a half pair in the environment is reported by the credential chain, naming the variable.
+        given = self.explicit_options(("access_key_id", "access_key_secret", "security_token"))
+        if given.get("access_key_secret") and not given.get("access_key_id"):
             raise ConfigurationError("access_key_id", "is required when access_key_secret is set")
-        if self.params["access_key_id"] and not self.params["access_key_secret"]:
+        if given.get("access_key_id") and not given.get("access_key_secret"):
             raise ConfigurationError("access_key_secret", "is required when access_key_id is set")
-        if self.params["security_token"] and not self.params["access_key_id"]:
+        if given.get("security_token") and not given.get("access_key_id"):
             raise ConfigurationError("access_key_id", "is required when security_token is set (an STS token comes with its own key pair)")
-        endpoint = self.params["endpoint"] or os.environ.get(ENDPOINT_ENV)
-        if endpoint:
-            validate_endpoint(endpoint)
+        self._endpoint_option()
 
-    def client(self) -> CloudFlowClient:
-        """Resolve credentials and endpoint and return a ready client. Raises CloudFlowError."""
-        options = {name: self.params[name] for name in ("access_key_id", "access_key_secret", "security_token", "profile", "region")}
-        credentials, region = resolve_credentials(options)
-        # Secrets from the environment, a profile, STS or the metadata service are masked like no_log options.
-        self.no_log_values.update(secret for secret in (credentials.access_key_secret, credentials.security_token) if secret)
-        endpoint = self.params["endpoint"] or os.environ.get(ENDPOINT_ENV)
-        if endpoint:
-            endpoint = validate_endpoint(endpoint)
-        elif region:
-            endpoint = endpoint_for_region(region)
-        else:
-            raise ConfigurationError(
-                "region",
-                "is required when endpoint is not set (or set ALIBABA_CLOUD_REGION_ID, ALICLOUD_REGION, or {0})".format(ENDPOINT_ENV),
-            )
-        return CloudFlowClient(
-            endpoint,
-            credentials,
+    def _endpoint_option(self) -> t.Optional[str]:
+        """The endpoint option (or ALIBABA_CLOUD_CLOUDFLOW_ENDPOINT through the spec), validated and normalised once."""
+        if self._endpoint is None and self.params["endpoint"]:
+            self._endpoint = validate_endpoint(self.params["endpoint"])
+        return self._endpoint
+
+    def connection(self) -> Connection:
+        """The endpoint and region, before any credential source is asked: a missing region fails without a request."""
+        if self._connection is None:
+            endpoint = self._endpoint_option()
+            # The region option and its environment variables, then the profile file's region_id (a local file).
+            region = resolve_region({"region": self.params["region"], "profile": self.params["profile"]})
+            if endpoint is None:
+                if not region:
+                    raise ConfigurationError(
+                        "region",
+                        "is required when endpoint is not set (or set {0}, or {1}, or a region_id in the aliyun CLI profile)".format(
+                            ", ".join(ENV_REGION_NAMES), ENDPOINT_ENV
+                        ),
+                    )
+                endpoint = endpoint_for_region(region)
+            self._connection = Connection(endpoint, region)
+        return self._connection
+
+    def transport(self) -> Transport:
+        """The one Transport of this module run, carrying its timeout, validate_certs, User-Agent and retries."""
+        return Transport(
             user_agent=USER_AGENT,
             timeout=self.params["timeout"],
             validate_certs=self.params["validate_certs"],
             retry=RetryPolicy(max_retries=self.params["retries"], max_delay=self.params["retry_max_delay"]),
-            quota_scale=self.params["quota_scale"],
         )
+
+    def client(self) -> CloudFlowClient:
+        """Resolve endpoint, region and credentials and return a ready client. Raises CloudFlowError."""
+        connection = self.connection()
+        http = self.transport()
+        try:
+            # Only explicit options count as options: a profile named in the task beats keys in the environment.
+            credentials, _region = resolve_credentials(self.explicit_options(), http=http)
+        except BaseException:
+            http.close()
+            raise
+        # Secrets from the environment, a profile, STS or the metadata service are masked like no_log options.
+        self.no_log_values.update(secret for secret in (credentials.access_key_secret, credentials.security_token) if secret)
+        return CloudFlowClient(connection.endpoint, credentials, quota_scale=self.params["quota_scale"], http=http)

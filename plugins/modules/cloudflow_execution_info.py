@@ -97,15 +97,17 @@ error:
     action:
       description: The API action that failed.
       type: str
-      sample: StopExecution
+      sample: ListExecutions
     http_status:
       description: The HTTP status of the answer.
       type: int
       sample: 404
     code:
-      description: The service's error code.
+      description:
+        - The service's error code, for example V(FlowNotExists) when O(flow_name) does not exist.
+        - A missing O(name) is not an error; RV(executions) is then empty.
       type: str
-      sample: ExecutionNotExists
+      sample: FlowNotExists
     message:
       description: The service's error message.
       type: str

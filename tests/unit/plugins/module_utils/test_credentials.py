@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import threading
 import typing as t
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
+import httpx
 import pytest
 
-from ansible_collections.seed.cloudflow.plugins.module_utils._credentials import Credentials, resolve_credentials
+from ansible_collections.seed.cloudflow.plugins.module_utils import _http
+from ansible_collections.seed.cloudflow.plugins.module_utils._credentials import Credentials, resolve_credentials, resolve_region
 from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ConfigurationError, CredentialsError
+from ansible_collections.seed.cloudflow.plugins.module_utils._http import RetryPolicy, Transport
 from ansible_collections.seed.cloudflow.plugins.module_utils._signing import rpc_signature
 
 NO_METADATA = {"ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true"}
@@ -496,3 +500,190 @@ def test_credentials_repr_hides_secret_and_token() -> None:
     credentials = Credentials("visible-id", "hidden-secret", "hidden-token", "test")
     for text in (repr(credentials), str(credentials), "{0}".format(credentials)):
         assert "hidden-secret" not in text and "hidden-token" not in text and "visible-id" in text
+
+
+# --- STS and the metadata service go through the module's Transport ------------------------------
+
+
+class MockServices:
+    """One httpx.MockTransport handler for STS and the metadata service; records requests, answers from a script."""
+
+    def __init__(self, sts_script: t.Sequence[t.Any] = (), metadata: t.Optional[FakeMetadata] = None) -> None:
+        self.sts_script = list(sts_script)
+        self.metadata = metadata
+        self.requests = []  # type: t.List[httpx.Request]
+        self.sts_params = []  # type: t.List[t.Dict[str, str]]
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if request.url.host == "sts.example.test":
+            params = dict(request.url.params.multi_items())
+            self.sts_params.append(dict(params))
+            step = self.sts_script.pop(0) if len(self.sts_script) > 1 else self.sts_script[0]
+            if isinstance(step, BaseException):
+                raise step
+            signature = params.pop("Signature", "")
+            if signature != rpc_signature(request.method, params, SOURCE_SECRET):
+                return httpx.Response(400, json={"Code": "SignatureDoesNotMatch", "Message": "no", "RequestId": "STS-BAD"})
+            return step
+        assert self.metadata is not None
+        status, body = self.metadata.respond(request.method, request.url.raw_path.decode("ascii"), {k.lower(): v for k, v in request.headers.items()})
+        return httpx.Response(status, text=body)
+
+
+def sts_ok() -> httpx.Response:
+    return httpx.Response(200, json={"RequestId": "STS-OK", "Credentials": {"AccessKeyId": "STS.RoleKeyId", "AccessKeySecret": "RoleSecret", "SecurityToken": "RoleToken"}})
+
+
+def ram_role_config(tmp_path: Path) -> str:
+    return write_config(tmp_path, [ak_profile("default", SOURCE_KEY_ID, SOURCE_SECRET, mode="RamRoleArn", ram_role_arn=ROLE_ARN)])
+
+
+class Sleeps:
+    def __init__(self) -> None:
+        self.delays = []  # type: t.List[float]
+
+    def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+
+
+def module_transport(services: MockServices, **options: t.Any) -> Transport:
+    options.setdefault("timeout", 7.5)
+    options.setdefault("sleep", Sleeps())
+    return Transport(user_agent="seed.cloudflow/test", httpx_transport=httpx.MockTransport(services), **options)
+
+
+def test_sts_assume_role_uses_the_module_transport(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    signed = []  # type: t.List[str]
+    real_signature = _http.rpc_signature
+
+    def spy(method: str, params: t.Mapping[str, str], secret: str) -> str:
+        signed.append(params["Action"])
+        return real_signature(method, params, secret)
+
+    # The one signing path: _http's, the same the fnf API requests use.
+    monkeypatch.setattr(_http, "rpc_signature", spy)
+    services = MockServices([sts_ok()])
+    with module_transport(services) as http:
+        credentials, _region = resolve_credentials(
+            NO_OPTIONS, environ=NO_METADATA, config_path=ram_role_config(tmp_path), sts_endpoint="https://sts.example.test", http=http
+        )
+    assert credentials.access_key_id == "STS.RoleKeyId"
+    assert signed == ["AssumeRole"]
+    (request,) = services.requests
+    assert request.method == "GET" and str(request.url).startswith("https://sts.example.test/?")
+    assert request.extensions["timeout"] == {"connect": 7.5, "read": 7.5, "write": 7.5, "pool": 7.5}
+    assert request.headers["user-agent"] == "seed.cloudflow/test"
+    assert services.sts_params[0]["Version"] == "2015-04-01"
+
+
+def test_sts_assume_role_follows_the_retry_policy(tmp_path: Path) -> None:
+    throttled = httpx.Response(503, json={"Code": "ServiceUnavailable", "Message": "busy", "RequestId": "STS-503"})
+    services = MockServices([httpx.ConnectError("refused"), throttled, sts_ok()])
+    sleeps = Sleeps()
+    with module_transport(services, retry=RetryPolicy(max_retries=2), sleep=sleeps) as http:
+        credentials, _region = resolve_credentials(
+            NO_OPTIONS, environ=NO_METADATA, config_path=ram_role_config(tmp_path), sts_endpoint="https://sts.example.test", http=http
+        )
+    assert credentials.security_token == "RoleToken"
+    assert len(services.requests) == 3 and len(sleeps.delays) == 2
+    # Every attempt is signed afresh (the gateway refuses a nonce it has seen).
+    assert len({params["SignatureNonce"] for params in services.sts_params}) == 3
+
+
+def test_sts_transport_failure_names_the_endpoint_and_action(tmp_path: Path) -> None:
+    services = MockServices([httpx.ConnectTimeout("timed out")])
+    with module_transport(services, retry=RetryPolicy(max_retries=1)) as http, pytest.raises(CredentialsError) as raised:
+        resolve_credentials(NO_OPTIONS, environ=NO_METADATA, config_path=ram_role_config(tmp_path), sts_endpoint="https://sts.example.test", http=http)
+    text = str(raised.value)
+    assert "AssumeRole failed: could not reach https://sts.example.test after 2 attempts: ConnectTimeout" in text
+    assert SOURCE_SECRET not in text and "Signature" not in text
+
+
+def test_sts_certificate_failure_is_not_retried(tmp_path: Path) -> None:
+    error = httpx.ConnectError("TLS handshake failed")
+    error.__cause__ = ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] self-signed certificate")
+    services = MockServices([error])
+    with module_transport(services, retry=RetryPolicy(max_retries=5)) as http, pytest.raises(CredentialsError) as raised:
+        resolve_credentials(NO_OPTIONS, environ=NO_METADATA, config_path=ram_role_config(tmp_path), sts_endpoint="https://sts.example.test", http=http)
+    assert len(services.requests) == 1
+    assert "validate_certs" in str(raised.value)
+
+
+def test_metadata_requests_use_the_module_transport(missing_config: str) -> None:
+    services = MockServices(metadata=FakeMetadata(token_required=True))
+    with module_transport(services, timeout=12) as http:
+        credentials, _region = resolve_credentials(
+            NO_OPTIONS, environ={}, config_path=missing_config, metadata_url="http://100.100.100.200", http=http
+        )
+    assert credentials.access_key_id == "STS.EcsKeyId"
+    assert [(request.method, request.url.path) for request in services.requests] == [
+        ("PUT", "/latest/api/token"),
+        ("GET", "/latest/meta-data/ram/security-credentials/"),
+        ("GET", "/latest/meta-data/ram/security-credentials/" + ROLE_NAME),
+    ]
+    for request in services.requests:
+        # The module's timeout; only the connect phase is cut short, since off ECS nothing answers there.
+        assert request.extensions["timeout"] == {"connect": 1.0, "read": 12, "write": 12, "pool": 12}
+        assert request.headers["user-agent"] == "seed.cloudflow/test"
+
+
+def test_metadata_is_not_retried_and_names_its_endpoint(missing_config: str) -> None:
+    seen = []  # type: t.List[httpx.Request]
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        raise httpx.ConnectError("[Errno 113] No route to host")
+
+    http = Transport(user_agent="seed.cloudflow/test", timeout=5, retry=RetryPolicy(max_retries=6), httpx_transport=httpx.MockTransport(refuse), sleep=Sleeps())
+    with http, pytest.raises(CredentialsError) as raised:
+        resolve_credentials(NO_OPTIONS, environ={}, config_path=missing_config, metadata_url="http://100.100.100.200", http=http)
+    # The token request, then the role listing in the plain form: one attempt each.
+    assert [request.method for request in seen] == ["PUT", "GET"]
+    assert "could not reach http://100.100.100.200 after 1 attempt: ConnectError" in str(raised.value)
+
+
+@pytest.mark.parametrize("validate_certs", [True, False])
+def test_validate_certs_reaches_sts_and_metadata(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, validate_certs: bool) -> None:
+    built = []  # type: t.List[t.Dict[str, t.Any]]
+    services = MockServices([sts_ok()], metadata=FakeMetadata())
+    real_client = httpx.Client
+
+    def recording_client(**options: t.Any) -> httpx.Client:
+        built.append(dict(options))
+        options["transport"] = httpx.MockTransport(services)
+        return real_client(**options)
+
+    monkeypatch.setattr(_http.httpx, "Client", recording_client)
+    http = Transport(user_agent="seed.cloudflow/test", timeout=9, validate_certs=validate_certs)
+    with http:
+        resolve_credentials(NO_OPTIONS, environ=NO_METADATA, config_path=ram_role_config(tmp_path), sts_endpoint="https://sts.example.test", http=http)
+        resolve_credentials(NO_OPTIONS, environ={}, config_path=str(tmp_path / "none.json"), metadata_url="https://metadata.example.test", http=http)
+    assert [request.url.host for request in services.requests] == ["sts.example.test"] + ["metadata.example.test"] * 3
+    # One https client, shared by both, built with the module's certificate option.
+    assert [options["verify"] for options in built] == [validate_certs]
+
+
+def test_without_a_transport_one_attempt_with_the_given_timeout(tmp_path: Path) -> None:
+    with FakeSts({SOURCE_KEY_ID: SOURCE_SECRET}) as sts:
+        resolve_credentials(NO_OPTIONS, environ=NO_METADATA, config_path=ram_role_config(tmp_path), sts_endpoint=sts.url, timeout=2.0)
+    assert len(sts.params) == 1
+    assert sts.requests[0].headers["user-agent"].startswith("seed.cloudflow/")
+
+
+# --- region without any request ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "options, environ, expected",
+    [
+        ({"region": "cn-beijing"}, {"ALIBABA_CLOUD_REGION_ID": "cn-shenzhen"}, "cn-beijing"),
+        ({}, {"ALIBABA_CLOUD_REGION_ID": " ", "ALICLOUD_REGION": "us-west-1"}, "us-west-1"),
+        ({}, {}, "cn-shanghai"),
+        ({}, {"ALIBABA_CLOUD_PROFILE": "bare"}, None),
+        ({"profile": "bare"}, {}, None),
+    ],
+)
+def test_resolve_region_reads_only_local_sources(tmp_path: Path, options: t.Dict[str, t.Optional[str]], environ: t.Dict[str, str], expected: t.Optional[str]) -> None:
+    config_path = write_config(tmp_path, [ak_profile("default", "id"), ak_profile("bare", "id", region="")])
+    assert resolve_region(options, environ=environ, config_path=config_path) == expected

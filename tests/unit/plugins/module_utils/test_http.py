@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 
-from ansible_collections.seed.cloudflow.plugins.module_utils import _signing
+from ansible_collections.seed.cloudflow.plugins.module_utils import _http, _signing
 from ansible_collections.seed.cloudflow.plugins.module_utils._credentials import Credentials
 from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ApiError, CloudFlowError, ConfigurationError, TransportError
 from ansible_collections.seed.cloudflow.plugins.module_utils._http import (
@@ -154,9 +154,28 @@ def test_wire_values_none_bool_int() -> None:
     (seen,) = service.seen
     assert "NextToken" not in seen.query
     assert seen.query["Limit"] == "10"
-    assert seen.query["Flag"] == "true"
-    assert seen.query["Other"] == "false"
+    # As the official SDK sends them: alibabacloud_tea_openapi's Utils.query() and Utils.to_form() pass every
+    # scalar through Utils._object_handler, which writes str(value), so True is "True" and False is "False".
+    assert seen.query["Flag"] == "True"
+    assert seen.query["Other"] == "False"
     assert seen.signature_ok
+
+
+def test_booleans_in_a_form_body_as_the_sdk_sends_them() -> None:
+    # UpdateSchedule is a POST with Enable in the form body (alibabacloud_fnf20190315 update_schedule_with_options
+    # puts request.enable into the body, which Utils.to_form() encodes through Utils._object_handler: str(value)).
+    service = FakeService([ok()])
+    with make_client(service) as client:
+        client.call("UpdateSchedule", {"FlowName": "f", "ScheduleName": "s", "Enable": False})
+        client.call("UpdateSchedule", {"FlowName": "f", "ScheduleName": "s", "Enable": True})
+    assert [seen.form["Enable"] for seen in service.seen] == ["False", "True"]
+    assert all(seen.method == "POST" and seen.signature_ok for seen in service.seen)
+
+
+def test_wire_value_matches_the_official_sdk_when_installed() -> None:
+    sdk_utils = pytest.importorskip("alibabacloud_tea_openapi.utils")
+    for value in (True, False, 0, 7, "text"):
+        assert _http.wire_value(value) == sdk_utils.Utils.query({"Value": value})["Value"]
 
 
 def test_read_actions_are_gets_and_writes_are_posts() -> None:
@@ -571,3 +590,122 @@ def test_credentials_repr_hides_secrets() -> None:
     text = repr(STS) + str(STS)
     assert STS.access_key_secret not in text and TOKEN not in text
     assert STS.access_key_id in text
+
+
+# --- the one transport: every httpx failure becomes a TransportError naming action and endpoint ----------------
+
+
+def _raising(error: BaseException) -> Handler:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise error
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    "error, retried",
+    [
+        (httpx.ConnectError("[Errno 111] Connection refused"), True),
+        (httpx.ConnectTimeout("timed out"), True),
+        (httpx.ReadTimeout("The read operation timed out"), True),
+        (httpx.RemoteProtocolError("Server disconnected without sending a response."), True),
+        (_certificate_failure(), False),
+        (httpx.DecodingError("invalid gzip"), False),
+        (httpx.TooManyRedirects("Exceeded maximum allowed redirects."), False),
+        (httpx.InvalidURL("Invalid non-printable ASCII character in URL"), False),
+        (httpx.StreamConsumed(), False),
+        (httpx.CookieConflict("Multiple cookies exist with name=x"), False),
+    ],
+    ids=lambda value: type(value).__name__ if isinstance(value, BaseException) else str(value),
+)
+def test_every_httpx_failure_names_the_action_and_the_endpoint(error: BaseException, retried: bool) -> None:
+    service = FakeService([_raising(error)])
+    with make_client(service, STS, retry=RetryPolicy(max_retries=2)) as client, pytest.raises(TransportError) as raised:
+        client.call("DescribeExecution", {"FlowName": "f", "ExecutionName": "e"})
+    text = str(raised.value)
+    assert text.startswith("DescribeExecution failed: could not reach https://cn-hangzhou.fnf.aliyuncs.com after ")
+    assert type(error).__name__ in text
+    assert raised.value.endpoint == ENDPOINT
+    assert raised.value.attempts == (3 if retried else 1)
+    assert len(service.seen) == raised.value.attempts
+    assert STS.security_token not in text and "Signature" not in text
+
+
+def test_an_over_long_url_is_a_clean_transport_error_without_a_request() -> None:
+    # httpx refuses URLs over 65536 characters with InvalidURL, which is not an httpx.HTTPError.
+    service = FakeService([ok()])
+    with make_client(service, retry=RetryPolicy(max_retries=3)) as client, pytest.raises(TransportError) as raised:
+        client.call("ListExecutions", {"FlowName": "f", "ExecutionNamePrefix": "x" * 70000})
+    assert service.seen == []
+    assert raised.value.attempts == 1
+    assert str(raised.value).startswith("ListExecutions failed: could not reach https://cn-hangzhou.fnf.aliyuncs.com after 1 attempt: InvalidURL")
+    assert "x" * 100 not in str(raised.value)
+
+
+def test_a_refused_loopback_port_is_named_host_and_port() -> None:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    endpoint = "http://127.0.0.1:{0}".format(port)
+    with CloudFlowClient(endpoint, PLAIN, user_agent=USER_AGENT, retry=RetryPolicy(max_retries=0), quota_scale=0) as client:
+        with pytest.raises(TransportError) as raised:
+            client.call("StartExecution", {"FlowName": "f", "ExecutionName": "e"})
+    assert str(raised.value).startswith("StartExecution failed: could not reach {0} after 1 attempt: ConnectError".format(endpoint))
+    assert "127.0.0.1:{0}".format(port) in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        ("https://cn-hangzhou.fnf.aliyuncs.com/?Signature=abc&AccessKeyId=k", "https://cn-hangzhou.fnf.aliyuncs.com"),
+        ("http://127.0.0.1:8443/", "http://127.0.0.1:8443"),
+        ("https://user:secret@sts.aliyuncs.com/path?x=1", "https://sts.aliyuncs.com"),
+        ("http://[::1]:9000/latest/api/token", "http://[::1]:9000"),
+        ("not a url", "an unparsable URL"),
+    ],
+)
+def test_endpoint_label_drops_user_info_path_and_query(url: str, shown: str) -> None:
+    assert _http.endpoint_label(url) == shown
+
+
+@pytest.mark.parametrize("validate_certs", [True, False])
+def test_transport_applies_validate_certs_to_https_only(monkeypatch: pytest.MonkeyPatch, validate_certs: bool) -> None:
+    built = []  # type: t.List[t.Dict[str, t.Any]]
+    real_client = httpx.Client
+
+    def recording_client(**options: t.Any) -> httpx.Client:
+        built.append(dict(options))
+        options["transport"] = httpx.MockTransport(lambda request: ok())
+        return real_client(**options)
+
+    # _http's httpx is the httpx module itself: the patch is undone after the test.
+    monkeypatch.setattr(_http.httpx, "Client", recording_client)
+    with _http.Transport(user_agent=USER_AGENT, timeout=4, validate_certs=validate_certs) as transport:
+        transport.send("AssumeRole", "GET", "https://sts.aliyuncs.com/")
+        transport.send("ECS metadata token request", "PUT", "http://100.100.100.200/latest/api/token")
+        transport.send("AssumeRole", "GET", "https://sts.aliyuncs.com/")
+    # One pooled client per scheme; plain http never builds a TLS context.
+    assert [options["verify"] for options in built] == [validate_certs, False]
+    assert all(options["headers"] == {"User-Agent": USER_AGENT} for options in built)
+
+
+def test_transport_timeouts_read_longer_connect_sooner_never_beyond() -> None:
+    transport = _http.Transport(user_agent=USER_AGENT, timeout=10)
+    assert transport.request_timeout().as_dict() == {"connect": 10, "read": 10, "write": 10, "pool": 10}
+    assert transport.request_timeout(read=65).as_dict() == {"connect": 10, "read": 65, "write": 10, "pool": 10}
+    assert transport.request_timeout(connect=1).as_dict() == {"connect": 1, "read": 10, "write": 10, "pool": 10}
+    assert _http.Transport(user_agent=USER_AGENT, timeout=0.5).request_timeout(connect=1).as_dict()["connect"] == 0.5
+    transport.close()
+
+
+def test_clients_can_share_one_transport() -> None:
+    service = FakeService([ok()])
+    transport = _http.Transport(user_agent=USER_AGENT, timeout=3, httpx_transport=httpx.MockTransport(service))
+    with CloudFlowClient(ENDPOINT, PLAIN, http=transport, quota_scale=0) as client:
+        client.call("DescribeExecution", {"FlowName": "f", "ExecutionName": "e"})
+    assert client.http is transport and client.timeout == 3
+    (seen,) = service.seen
+    assert seen.timeout == {"connect": 3, "read": 3, "write": 3, "pool": 3}
+    assert seen.headers["user-agent"] == USER_AGENT

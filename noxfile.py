@@ -297,14 +297,14 @@ def soak(session: nox.Session) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# antsibull-nox: docs-check, license-check, extra-checks, build-import-check (antsibull-nox.toml)
+# antsibull-nox: docs-check, extra-checks, build-import-check (antsibull-nox.toml)
 
 if antsibull_nox is not None:
     antsibull_nox.load_antsibull_nox_toml()
 
 # `nox` alone (and `make test`) runs these, in this order.
 nox.options.sessions = [
-    'lint', 'docs-check', 'license-check', 'extra-checks', 'build-import-check',
+    'lint', 'docs-check', 'extra-checks', 'build-import-check',
     *('%s-%s' % (kind, core.version) for core in MATRIX for kind in ('sanity', 'units', 'integration')),
     'emulator', *('reliability-' + core.version for core in MATRIX), 'build',
 ]

@@ -163,7 +163,10 @@ def parse_schedule_expression(option: str, value: str) -> Schedule:
         count, unit = int(match.group(1)), match.group(2)
         if unit != "m":
             raise ConfigurationError(
-                option, "'@every' takes whole minutes with the unit m (for example '@every 5m'; the minimum interval is one minute); got {0!r}".format(value.strip())
+                option,
+                "'@every' takes whole minutes with the unit m (for example '@every 5m'; the minimum interval is one minute); got {0!r}".format(
+                    value.strip()
+                ),
             )
         if count < 1:
             raise ConfigurationError(option, "'@every {0}m' is shorter than the service's minimum interval of one minute".format(match.group(1)))
@@ -179,20 +182,19 @@ def parse_schedule_expression(option: str, value: str) -> Schedule:
                 FIELD_ORDER, len(words), "" if len(words) == 1 else "s", value.strip(), hint
             ),
         )
-    parsed = [_parse_field(option, field, word) for field, word in zip(_FIELDS, words)]
-    (seconds, _), (minutes, _), (hours, _), (days_of_month, dom_any), (months, _), (days_of_week, dow_any) = parsed
+    seconds, minutes, hours, days_of_month, months, days_of_week = (_parse_field(option, field, word) for field, word in zip(_FIELDS, words))
     text = " ".join(([TZ_PREFIX + zone] if zone is not None else []) + words)
     return Schedule(
         text,
         zone,
         None,
-        min(seconds),
-        tuple(sorted(minutes)),
-        tuple(sorted(hours)),
-        days_of_month,
-        months,
-        days_of_week,
-        not dom_any and not dow_any,
+        min(seconds[0]),
+        tuple(sorted(minutes[0])),
+        tuple(sorted(hours[0])),
+        days_of_month[0],
+        months[0],
+        days_of_week[0],
+        not days_of_month[1] and not days_of_week[1],
     )
 
 
@@ -291,7 +293,7 @@ def next_fire_time(expression: str, after: datetime, anchor: t.Optional[datetime
         return (start + count * period).astimezone(timezone.utc)
     zone = _zone_info(schedule)
     day = after.astimezone(zone).date() - timedelta(days=1)
-    for _ in range(NEXT_FIRE_HORIZON_DAYS):
+    for _day_number in range(NEXT_FIRE_HORIZON_DAYS):
         if _day_matches(schedule, day):
             for fire in _fires_on(schedule, day, zone, descending=False):
                 if fire > after:

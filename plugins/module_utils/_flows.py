@@ -14,14 +14,26 @@ from __future__ import annotations
 
 import json
 import time
+import traceback
 import typing as t
 
-import yaml
-
+from ansible_collections.seed.cloudflow.plugins.module_utils._bulk_stop import stop_in_progress
 from ansible_collections.seed.cloudflow.plugins.module_utils._errors import FLOW_NOT_EXISTS, ApiError, CloudFlowError, ConfigurationError
+from ansible_collections.seed.cloudflow.plugins.module_utils._executions import execution_result, list_in_progress_executions
+from ansible_collections.seed.cloudflow.plugins.module_utils._schedules import delete_schedule, list_schedules
 
 if t.TYPE_CHECKING:
     from ansible_collections.seed.cloudflow.plugins.module_utils._http import CloudFlowClient
+
+# ansible-core depends on PyYAML, so it is there wherever ansible-core is installed; a module that needs it fails with
+# missing_required_lib on a target without it.
+try:
+    import yaml
+except ImportError:
+    yaml = None
+    YAML_IMPORT_ERROR = traceback.format_exc()
+else:
+    YAML_IMPORT_ERROR = None
 
 FLOW_ALREADY_EXISTS = "FlowAlreadyExists"
 
@@ -98,17 +110,17 @@ def definition_text(value: t.Any) -> str:
     return dump_yaml(value)
 
 
-class _ReadableDumper(yaml.SafeDumper):
-    """Block style throughout; multi-line strings as literal blocks, so a definition inside a diff stays readable."""
-
-
-def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+def _represent_text(dumper: t.Any, text: str) -> t.Any:
     if "\n" in text:
         return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|")
     return dumper.represent_scalar("tag:yaml.org,2002:str", text)
 
 
-_ReadableDumper.add_representer(str, _represent_text)
+if yaml is not None:
+    class _ReadableDumper(yaml.SafeDumper):
+        """Block style throughout; multi-line strings as literal blocks, so a definition inside a diff stays readable."""
+
+    _ReadableDumper.add_representer(str, _represent_text)
 
 
 def dump_yaml(document: t.Any) -> str:
@@ -315,7 +327,7 @@ class FlowSpec:
             record["ExecutionMode"] = self.execution_mode or STANDARD
         else:
             record = dict(flow)
-            record.update({key: value for key, value in self.update_params(changed).items()})
+            record.update(self.update_params(changed))
         if "Environment" in record and isinstance(record["Environment"], str):
             record["Environment"] = json.loads(record["Environment"])
         return record
@@ -408,3 +420,105 @@ def wait_until_deleted(
         if remaining <= 0:
             raise DeleteWaitTimeout(name, timeout)
         sleep(min(DELETE_POLL_INTERVAL, remaining))
+
+
+# -- removal -----------------------------------------------------------------------------------------------------------
+
+class FlowBusy(CloudFlowError):
+    """A flow with executions in progress was to be deleted without force."""
+
+    SHOWN = 20
+
+    def __init__(self, name: str, executions: t.Sequence[t.Mapping[str, t.Any]]) -> None:
+        shown = ", ".join("{0} ({1})".format(execution.get("Name"), execution.get("Status") or "Starting") for execution in executions[:self.SHOWN])
+        if len(executions) > self.SHOWN:
+            shown += " and {0} more".format(len(executions) - self.SHOWN)
+        super().__init__(
+            "Flow {0!r} has {1} execution(s) in progress: {2}. Nothing was changed. Stop them first, or set force=true to "
+            "stop them, delete the flow's schedules and then the flow".format(name, len(executions), shown)
+        )
+        # The shape of a forced removal's entries, with nothing done to any of them.
+        self.executions = []
+        for execution in executions:
+            shaped = execution_result(execution)
+            self.executions.append({
+                "name": shaped["name"], "flow_name": shaped["flow_name"] or name, "status_before": shaped["status"],
+                "status_after": shaped["status"], "changed": False, "started_time": shaped["started_time"],
+                "input": shaped["input"], "error": None,
+            })
+
+
+class FlowRemoval:
+    """What removing a flow did (or, in check mode, would do)."""
+
+    def __init__(self, flow: t.Mapping[str, t.Any]) -> None:
+        self.flow = flow
+        self.executions: list[dict[str, t.Any]] = []
+        self.schedules: list[str] = []
+        self.deleted_schedules: list[str] = []
+        self.flow_deleted = False
+
+    @property
+    def changed(self) -> bool:
+        return self.flow_deleted or bool(self.deleted_schedules) or any(entry["changed"] for entry in self.executions)
+
+
+class FlowRemovalError(CloudFlowError):
+    """Removal stopped part way; ``removal`` says what had been done."""
+
+    def __init__(self, removal: FlowRemoval, message: str, error: t.Optional[ApiError] = None) -> None:
+        super().__init__(message)
+        self.removal = removal
+        self.error = error
+
+
+def remove_flow(
+    client: CloudFlowClient,
+    flow: t.Mapping[str, t.Any],
+    *,
+    force: bool = False,
+    check_mode: bool = False,
+    wait: bool = False,
+    wait_timeout: float = 300.0,
+    cause: t.Optional[str] = None,
+    clock: t.Callable[[], float] = time.monotonic,
+    sleep: t.Callable[[float], None] = time.sleep,
+) -> FlowRemoval:
+    """Delete a flow: refuse while executions are in progress unless forced, then stop them, delete its schedules
+    (their fate on DeleteFlow is not documented) and the flow. In check mode only read.
+
+    Raises FlowBusy before any write when executions are in progress and force is off, FlowRemovalError when a step
+    fails after earlier ones changed something, and ApiError when the first step fails.
+    """
+    name = flow["Name"]
+    removal = FlowRemoval(flow)
+    if force:
+        outcome = stop_in_progress(client, name, cause=cause, check_mode=check_mode)
+        removal.executions = outcome.executions
+        if outcome.failed:
+            raise FlowRemovalError(removal, outcome.message() + "; the flow and its schedules were left in place")
+    else:
+        running = list_in_progress_executions(client, name)
+        if running:
+            raise FlowBusy(name, running)
+    step = "ListSchedules"
+    try:
+        removal.schedules = [schedule["ScheduleName"] for schedule in list_schedules(client, name)]
+        if check_mode:
+            return removal
+        for schedule_name in removal.schedules:
+            step = "deleting schedule {0!r}".format(schedule_name)
+            if delete_schedule(client, name, schedule_name):
+                removal.deleted_schedules.append(schedule_name)
+        step = "DeleteFlow"
+        removal.flow_deleted = delete_flow(client, name)
+    except ApiError as error:
+        if not removal.changed:
+            raise
+        raise FlowRemovalError(removal, "Flow {0!r}: {1} failed after earlier changes: {2}".format(name, step, error), error)
+    if wait:
+        try:
+            wait_until_deleted(client, name, wait_timeout, clock=clock, sleep=sleep)
+        except CloudFlowError as error:
+            raise FlowRemovalError(removal, str(error), error if isinstance(error, ApiError) else None)
+    return removal

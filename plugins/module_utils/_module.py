@@ -57,7 +57,6 @@ NAME_MAX_LENGTH = 128
 NAME_RULE = "1-128 characters: letters, digits, '_' and '-', starting with a letter or '_'"
 
 
-
 def env_fallback_nonblank(*names: str) -> str:
     """Like ansible's env_fallback, but an exported empty variable counts as unset and the next one is read."""
     value = first_env(os.environ, names)
@@ -74,21 +73,21 @@ def connection_argument_spec() -> dict[str, dict[str, t.Any]]:
     from one family never pairs with a secret from the other.
     """
     return {
-        "region": {"type": "str", "aliases": ["region_id", "alicloud_region"], "fallback": (env_fallback_nonblank, OPTION_ENV["region"])},
+        "region": {"type": "str", "aliases": ["region_id", "alicloud_region"], "fallback": (env_fallback_nonblank, list(OPTION_ENV["region"]))},
         "access_key_id": {
             "type": "str", "aliases": ["alicloud_access_key", "access_key"], "no_log": False,
-            "fallback": (env_fallback_nonblank, OPTION_ENV["access_key_id"]),
+            "fallback": (env_fallback_nonblank, list(OPTION_ENV["access_key_id"])),
         },
         "access_key_secret": {
             "type": "str", "aliases": ["alicloud_secret_key", "secret_key"], "no_log": True,
-            "fallback": (env_fallback_nonblank, OPTION_ENV["access_key_secret"]),
+            "fallback": (env_fallback_nonblank, list(OPTION_ENV["access_key_secret"])),
         },
         "security_token": {
             "type": "str", "aliases": ["alicloud_security_token"], "no_log": True,
-            "fallback": (env_fallback_nonblank, OPTION_ENV["security_token"]),
+            "fallback": (env_fallback_nonblank, list(OPTION_ENV["security_token"])),
         },
-        "profile": {"type": "str", "fallback": (env_fallback_nonblank, OPTION_ENV["profile"])},
-        "endpoint": {"type": "str", "fallback": (env_fallback_nonblank, OPTION_ENV["endpoint"])},
+        "profile": {"type": "str", "fallback": (env_fallback_nonblank, list(OPTION_ENV["profile"]))},
+        "endpoint": {"type": "str", "fallback": (env_fallback_nonblank, list(OPTION_ENV["endpoint"]))},
         "validate_certs": {"type": "bool", "default": True},
         "timeout": {"type": "float", "default": 30.0},
         "retries": {"type": "int", "default": 6},

@@ -16,10 +16,12 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Tuple
 
+from . import cron
 from . import settings as settings_mod
 from .errors import ApiError, DropConnection
 from .signing import AuthResult, IncomingRequest, NonceCache, parse_timestamp, verify
-from .state import IN_PROGRESS, STATUSES, TERMINAL, Execution, Flow, Store, fmt_time
+from .state import (IN_PROGRESS, STATUSES, TERMINAL, Execution, Flow, Schedule, Store,
+                    fmt_time)
 
 API_VERSION = "2019-03-15"
 MAX_REQUEST_BYTES = 1024 * 1024
@@ -34,6 +36,16 @@ QUOTAS: Dict[str, Tuple[float, float]] = {
 }
 DEFAULT_QUOTA = (10.0, 2.0)
 REQUEST_LOG_MAX = 10000
+# Actions that the reference lists with 409 ConcurrentUpdateError (error_409_rate applies to them).
+CONFLICT_ACTIONS = ("StopExecution", "UpdateFlow", "DeleteFlow", "CreateSchedule",
+                    "UpdateSchedule", "DeleteSchedule")
+# What a Python bool becomes on the wire in the official SDK (tea-openapi's Utils.query calls
+# str(value)), and the JSON spelling other SDKs send.
+BOOLEAN_TEXT = {"true": True, "false": False, "True": True, "False": False}
+FLOW_TYPES = ("FDL",)
+EXECUTION_MODES = ("Standard", "Express")
+# At most this many fire times per schedule per tick; later ones of a burst are dropped.
+MAX_FIRES_PER_TICK = 100
 
 
 def is_write(action: Optional[str]) -> bool:
@@ -87,6 +99,73 @@ def optional_bool(params: Mapping[str, str], name: str, default: bool = False) -
     if lowered == "false":
         return False
     raise _invalid("%s '%s' is not a boolean." % (name, raw))
+
+
+def optional_boolean(params: Mapping[str, str], name: str) -> Optional[bool]:
+    """A boolean as the SDKs send it (see BOOLEAN_TEXT); None when absent."""
+    raw = params.get(name)
+    if raw is None:
+        return None
+    if raw not in BOOLEAN_TEXT:
+        raise _invalid("%s '%s' is not a boolean (true or false)." % (name, raw))
+    return BOOLEAN_TEXT[raw]
+
+
+def json_object(params: Mapping[str, str], name: str) -> Optional[str]:
+    """A parameter that must hold a JSON object (kept as sent); None when absent or empty."""
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        raise _invalid("%s is not valid JSON." % name)
+    if not isinstance(parsed, dict):
+        raise _invalid("%s must be a JSON object." % name)
+    return raw
+
+
+def parse_environment(raw: str) -> Dict[str, Any]:
+    """Environment: the JSON string {"Variables": [{"Name", "Value", "Description"?}]}."""
+    try:
+        environment = json.loads(raw)
+    except ValueError:
+        raise _invalid("Environment is not valid JSON.")
+    if not isinstance(environment, dict) or set(environment) - {"Variables"}:
+        raise _invalid('Environment must be {"Variables": [...]}.')
+    variables = environment.get("Variables", [])
+    if not isinstance(variables, list):
+        raise _invalid("Environment.Variables must be a list.")
+    out: List[Dict[str, str]] = []
+    seen = set()
+    for variable in variables:
+        if (not isinstance(variable, dict) or set(variable) - {"Name", "Value", "Description"}
+                or not isinstance(variable.get("Name"), str) or not variable["Name"]
+                or not isinstance(variable.get("Value"), str)
+                or not isinstance(variable.get("Description", ""), str)):
+            raise _invalid("Each Environment variable is {Name, Value, Description?} (strings, "
+                           "Name not empty).")
+        if variable["Name"] in seen:
+            raise _invalid("Environment variable %s is given twice." % variable["Name"])
+        seen.add(variable["Name"])
+        item = {"Name": variable["Name"], "Value": variable["Value"]}
+        if "Description" in variable:
+            item["Description"] = variable["Description"]
+        out.append(item)
+    return {"Variables": out}
+
+
+def check_cron(expression: str) -> cron.Schedule:
+    try:
+        return cron.parse(expression)
+    except cron.CronError as exc:
+        raise _invalid("CronExpression '%s' is not valid: %s." % (expression, exc))
+
+
+def check_flow_type(value: str) -> str:
+    if value not in FLOW_TYPES:
+        raise _invalid("Type '%s' is not supported (FDL)." % value)
+    return value
 
 
 def optional_length(params: Mapping[str, str], name: str, low: int, high: int) -> Optional[str]:
@@ -147,6 +226,7 @@ class LogContext:
         self.access_key_id: Optional[str] = None
         self.signature_algorithm: Optional[str] = None
         self.wait_time_seconds: Optional[str] = None
+        self.schedule_name: Optional[str] = None
         self.user_agent = user_agent
         self.retry = retry
 
@@ -165,12 +245,22 @@ class Emulator:
         self.write_count = 0
         self.total = 0
         self.seq = 0
+        # emulated clock for schedules: origin instants (epoch seconds) of the current scale
+        self.clock_real = time.time()
+        self.clock_emulated = self.clock_real
+        self._ticker: Optional["asyncio.Task[None]"] = None
+        self._ticker_wake: Optional[asyncio.Event] = None
         self.actions: Dict[str, Callable[[Dict[str, str]], Awaitable[Dict[str, Any]]]] = {
             "CreateFlow": self.create_flow,
             "UpdateFlow": self.update_flow,
             "DescribeFlow": self.describe_flow,
             "ListFlows": self.list_flows,
             "DeleteFlow": self.delete_flow,
+            "CreateSchedule": self.create_schedule,
+            "UpdateSchedule": self.update_schedule,
+            "DescribeSchedule": self.describe_schedule,
+            "ListSchedules": self.list_schedules,
+            "DeleteSchedule": self.delete_schedule,
             "StartExecution": self.start_execution,
             "StopExecution": self.stop_execution,
             "DescribeExecution": self.describe_execution,
@@ -189,7 +279,10 @@ class Emulator:
 
     def apply_settings(self, new: Dict[str, Any]) -> None:
         old = self.settings
+        if not old or old.get("schedule_time_scale") != new["schedule_time_scale"]:
+            self._rescale_clock(old, new)
         self.settings = new
+        self._wake_ticker()
         if (not old or old.get("quota_scale") != new["quota_scale"]
                 or old.get("quotas_enabled") != new["quotas_enabled"]):
             self.buckets = {}
@@ -203,6 +296,127 @@ class Emulator:
             self.settings["faults"] = None
         self.apply_settings(merged)
         return self.settings
+
+    # -- emulated time and schedules ------------------------------------------------------------
+    def _rescale_clock(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+        """Keep emulated time continuous while the scale runs; scale 0 = real time again.
+        Fire times before the change are not made up for."""
+        now = time.time()
+        emulated = self.now_emulated() if old and old.get("schedule_time_scale") else now
+        if not new["schedule_time_scale"]:
+            emulated = now
+        self.clock_real, self.clock_emulated = now, emulated
+        for flow in self.store.flows.values():
+            for schedule in flow.schedules.values():
+                schedule.checked_until = max(schedule.checked_until, emulated)
+
+    def now_emulated(self) -> float:
+        scale = float(self.settings.get("schedule_time_scale") or 0.0) if self.settings else 0.0
+        if scale <= 0:
+            return time.time()
+        return self.clock_emulated + (time.time() - self.clock_real) * scale
+
+    @staticmethod
+    def _utc(epoch: float) -> datetime:
+        return datetime.fromtimestamp(epoch, tz=timezone.utc)
+
+    def next_fire(self, schedule: Schedule, after: float) -> Optional[float]:
+        """The next fire time (emulated epoch seconds) strictly after `after`."""
+        parsed = cron.parse(schedule.cron_expression)
+        nxt = parsed.next_after(self._utc(after), anchor=self._utc(schedule.anchor))
+        return None if nxt is None else nxt.timestamp()
+
+    def fire(self, schedule: Schedule) -> Execution:
+        """Start an execution of the schedule's flow with its Payload as the input. Not an API
+        request: never rate limited, faulted or logged."""
+        flow = schedule.flow
+        while True:
+            schedule.fire_count += 1
+            suffix = "-%d" % schedule.fire_count
+            name = ("schedule-" + schedule.name)[:128 - len(suffix)] + suffix
+            if name not in flow.executions:
+                break
+        starting = float(self.settings["starting_seconds"])
+        succeed_after = None if flow.run_seconds is None else starting + float(flow.run_seconds)
+        return self.store.start_execution(flow, name, schedule.payload, status="Starting",
+                                          running_after=starting, succeed_after=succeed_after)
+
+    def fire_all(self, flow_name: Optional[str] = None) -> Dict[str, List[Dict[str, Any]]]:
+        """Fire every enabled schedule (of one flow, or of all) once, now."""
+        self.store.complete_deletions()
+        fired: List[Dict[str, Any]] = []
+        skipped: List[Dict[str, Any]] = []
+        for name in sorted(self.store.flows):
+            flow = self.store.flows[name]
+            if flow_name is not None and name != flow_name:
+                continue
+            for schedule_name in sorted(flow.schedules):
+                schedule = flow.schedules[schedule_name]
+                entry = {"flow_name": name, "schedule_name": schedule_name}
+                if flow.delete_at is not None:
+                    skipped.append(dict(entry, reason="flow_deleting"))
+                elif not schedule.enable:
+                    skipped.append(dict(entry, reason="disabled"))
+                else:
+                    fired.append(dict(entry, execution_name=self.fire(schedule).name))
+        return {"fired": fired, "skipped": skipped}
+
+    def tick(self) -> float:
+        """Fire what is due in emulated time; answer the real seconds until the next fire."""
+        self.store.complete_deletions()
+        scale = float(self.settings["schedule_time_scale"])
+        if scale <= 0:
+            return 3600.0
+        now = self.now_emulated()
+        soonest: Optional[float] = None
+        for flow in list(self.store.flows.values()):
+            if flow.delete_at is not None:
+                continue
+            for schedule in list(flow.schedules.values()):
+                if not schedule.enable:
+                    continue
+                nxt = self.next_fire(schedule, schedule.checked_until)
+                fires = 0
+                while nxt is not None and nxt <= now and fires < MAX_FIRES_PER_TICK:
+                    self.fire(schedule)
+                    fires += 1
+                    schedule.checked_until = nxt
+                    nxt = self.next_fire(schedule, nxt)
+                schedule.checked_until = max(schedule.checked_until, now)
+                if nxt is not None and nxt <= now:
+                    nxt = self.next_fire(schedule, now)
+                if nxt is not None and (soonest is None or nxt < soonest):
+                    soonest = nxt
+        if soonest is None:
+            return 3600.0
+        return max(0.0, (soonest - now) / scale)
+
+    async def _run_ticker(self) -> None:
+        while not self.store.shutting_down:
+            wait = self.tick()
+            wake = self._ticker_wake = asyncio.Event()
+            try:
+                await asyncio.wait_for(wake.wait(), min(max(wait, 0.002), 0.5))
+            except asyncio.TimeoutError:
+                pass
+
+    def _wake_ticker(self) -> None:
+        if self._ticker_wake is not None:
+            self._ticker_wake.set()
+
+    def start_background(self) -> None:
+        """Start the schedule ticker (needs a running event loop; harmless to call again)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        if self._ticker is None or self._ticker.done():
+            self._ticker = loop.create_task(self._run_ticker())
+
+    def shutdown(self) -> None:
+        self.store.shutdown()
+        if self._ticker is not None:
+            self._ticker.cancel()
 
     def clear_requests(self) -> None:
         self.requests = []
@@ -231,6 +445,7 @@ class Emulator:
             "access_key_id": ctx.access_key_id,
             "signature_algorithm": ctx.signature_algorithm,
             "wait_time_seconds": _int_or_none(ctx.wait_time_seconds),
+            "schedule_name": ctx.schedule_name,
             "user_agent": ctx.user_agent,
             "retry": ctx.retry,
         })
@@ -276,7 +491,7 @@ class Emulator:
             raise ApiError("InternalServerError")
         if faults.get("error_429_rate") and self.rng.random() < faults["error_429_rate"]:
             raise ApiError("ResourceThrottled")
-        if (action == "StopExecution" and faults.get("error_409_rate")
+        if (action in CONFLICT_ACTIONS and faults.get("error_409_rate")
                 and self.rng.random() < faults["error_409_rate"]):
             raise ApiError("ConcurrentUpdateError")
 
@@ -296,6 +511,8 @@ class Emulator:
             ctx.access_key_id = match.group(1) if match else None
         elif "Signature" in params or "AccessKeyId" in params:
             ctx.signature_algorithm = "RPC-V1-HMAC-SHA1"
+        if ctx.action and "Schedule" in ctx.action:
+            ctx.schedule_name = params.get("ScheduleName")
         if size > MAX_REQUEST_BYTES:
             raise ApiError("EntityTooLarge", MAX_REQUEST_BYTES)
 
@@ -320,6 +537,8 @@ class Emulator:
             raise ApiError("ActionNotSupported", action)
         self._rate_limit(action)
         await self._faults(action)
+        self.start_background()
+        self.store.complete_deletions()
         return await handler(params)
 
     # -- lookups ------------------------------------------------------------------------------
@@ -343,27 +562,44 @@ class Emulator:
         name = check_name("Name", required(params, "Name"))
         definition = required(params, "Definition")
         description = required(params, "Description")
-        type_ = required(params, "Type")
+        type_ = check_flow_type(required(params, "Type"))
         mode = params.get("ExecutionMode") or "Standard"
-        if mode not in ("Standard", "Express"):
+        if mode not in EXECUTION_MODES:
             raise _invalid("ExecutionMode must be Standard or Express.")
         optional_length(params, "Description", 0, 256)
+        environment = None
+        if params.get("Environment"):
+            environment = parse_environment(params["Environment"])
         if name in self.store.flows:
             raise ApiError("FlowAlreadyExists", name)
-        flow = self.store.create_flow(name, definition=definition, description=description,
-                                      type_=type_, role_arn=params.get("RoleArn", ""),
-                                      execution_mode=mode)
+        flow = self.store.create_flow(
+            name, definition=definition, description=description, type_=type_,
+            role_arn=params.get("RoleArn", ""), execution_mode=mode, environment=environment,
+            external_storage_location=params.get("ExternalStorageLocation"),
+            resource_group_id=params.get("ResourceGroupId"))
         return flow.to_api()
 
     async def update_flow(self, params: Dict[str, str]) -> Dict[str, Any]:
+        """Partial: a parameter that is present changes its field ("" clears Description,
+        RoleArn and Environment; an empty Definition or Type is invalid)."""
         name = check_name("Name", required(params, "Name"))
+        if "Definition" in params and params["Definition"] == "":
+            raise _invalid("Definition must not be empty.")
+        if "Type" in params:
+            check_flow_type(params["Type"])
+        optional_length(params, "Description", 0, 256)
+        environment = None
+        if params.get("Environment"):
+            environment = parse_environment(params["Environment"])
         flow = self._flow(name)
         for param, attr in (("Definition", "definition"), ("Description", "description"),
                             ("Type", "type"), ("RoleArn", "role_arn")):
-            if params.get(param):
+            if param in params:
                 setattr(flow, attr, params[param])
+        if "Environment" in params:
+            flow.environment = environment
         flow.last_modified_time = fmt_time(time.time())
-        return flow.to_api()
+        return flow.to_api(update_reply=True)
 
     async def describe_flow(self, params: Dict[str, str]) -> Dict[str, Any]:
         return self._flow(check_name("Name", required(params, "Name"))).to_api()
@@ -383,9 +619,106 @@ class Emulator:
         return out
 
     async def delete_flow(self, params: Dict[str, str]) -> Dict[str, Any]:
+        """Asynchronous, as the service: success at once, the flow (with its executions and
+        schedules) stays visible for delete_delay_seconds; a repeated DeleteFlow meanwhile
+        answers success and keeps the first deletion time."""
         name = check_name("Name", required(params, "Name"))
-        self._flow(name)
-        self.store.delete_flow(name)
+        flow = self._flow(name)
+        if flow.delete_at is None:
+            delay = float(self.settings["delete_delay_seconds"])
+            flow.delete_at = time.monotonic() + delay
+            if delay <= 0:
+                self.store.complete_deletions()
+            else:
+                # wake long-polls of its executions when the deletion completes
+                asyncio.get_running_loop().call_later(delay + 0.001, self.store.complete_deletions)
+        return {}
+
+    # -- schedule actions -----------------------------------------------------------------------
+    def _schedule(self, params: Mapping[str, str]) -> Schedule:
+        flow_name = check_name("FlowName", required(params, "FlowName"))
+        schedule_name = check_name("ScheduleName", required(params, "ScheduleName"))
+        flow = self._flow(flow_name)
+        schedule = flow.schedules.get(schedule_name)
+        if schedule is None:
+            raise ApiError("ScheduleNotExists", schedule_name, flow_name)
+        return schedule
+
+    async def create_schedule(self, params: Dict[str, str]) -> Dict[str, Any]:
+        flow_name = check_name("FlowName", required(params, "FlowName"))
+        schedule_name = check_name("ScheduleName", required(params, "ScheduleName"))
+        expression = required(params, "CronExpression")
+        check_cron(expression)
+        payload = json_object(params, "Payload")
+        description = optional_length(params, "Description", 0, 256) or ""
+        enable = optional_boolean(params, "Enable")
+        flow = self._flow(flow_name)
+        if schedule_name in flow.schedules:
+            raise ApiError("ScheduleAlreadyExists", schedule_name, flow_name)
+        # Enable omitted: enabled (the reference leaves the default open; see README.md).
+        schedule = Schedule(flow, schedule_name, expression, payload, description,
+                            True if enable is None else enable, self.now_emulated())
+        flow.schedules[schedule_name] = schedule
+        self._wake_ticker()
+        return schedule.to_api()
+
+    async def update_schedule(self, params: Dict[str, str]) -> Dict[str, Any]:
+        """Partial: a parameter that is present changes its field ("" clears Description and
+        Payload). Enabling again, or a new expression, restarts the schedule's timing."""
+        check_name("FlowName", required(params, "FlowName"))
+        check_name("ScheduleName", required(params, "ScheduleName"))
+        expression = params.get("CronExpression")
+        if expression is not None:
+            if expression == "":
+                raise _invalid("CronExpression must not be empty.")
+            check_cron(expression)
+        payload = json_object(params, "Payload")
+        description = optional_length(params, "Description", 0, 256)
+        enable = optional_boolean(params, "Enable")
+        schedule = self._schedule(params)
+        now = self.now_emulated()
+        restart = False
+        if expression is not None:
+            restart = restart or expression != schedule.cron_expression
+            schedule.cron_expression = expression
+        if "Payload" in params:
+            schedule.payload = payload
+        if description is not None:
+            schedule.description = description
+        if enable is not None:
+            restart = restart or (enable and not schedule.enable)
+            schedule.enable = enable
+        if restart:
+            schedule.anchor = now
+            schedule.checked_until = now
+        schedule.last_modified_time = fmt_time(time.time())
+        self._wake_ticker()
+        return schedule.to_api()
+
+    async def describe_schedule(self, params: Dict[str, str]) -> Dict[str, Any]:
+        return self._schedule(params).to_api()
+
+    async def list_schedules(self, params: Dict[str, str]) -> Dict[str, Any]:
+        flow_name = check_name("FlowName", required(params, "FlowName"))
+        limit = optional_int(params, "Limit", 1, 1000, 60)
+        assert limit is not None
+        flow = self._flow(flow_name)
+        names = sorted(flow.schedules)
+        token = params.get("NextToken")
+        # The docs say the first query may use the FlowName as its NextToken.
+        if token and token in flow.schedules:
+            names = [n for n in names if n >= token]
+        elif token and token != flow_name:
+            raise _invalid("NextToken '%s' is not valid." % token)
+        out: Dict[str, Any] = {
+            "Schedules": [flow.schedules[n].to_api() for n in names[:limit]]}
+        if len(names) > limit:
+            out["NextToken"] = names[limit]
+        return out
+
+    async def delete_schedule(self, params: Dict[str, str]) -> Dict[str, Any]:
+        schedule = self._schedule(params)
+        del schedule.flow.schedules[schedule.name]
         return {}
 
     # -- execution actions --------------------------------------------------------------------

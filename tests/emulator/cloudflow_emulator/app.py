@@ -21,7 +21,8 @@ from .api import MAX_REQUEST_BYTES, Emulator, LogContext, NAME_RE, new_request_i
 from .errors import ApiError, DropConnection
 from .settings import SettingsError
 from .signing import IncomingRequest
-from .state import STATUSES, TERMINAL, parse_status_time
+from . import cron
+from .state import STATUSES, TERMINAL, Schedule, parse_status_time
 
 RAW_SEND = "cloudflow_emulator.raw_send"
 LOG = logging.getLogger("cloudflow_emulator")
@@ -169,7 +170,10 @@ async def _json(request: Request) -> Dict[str, Any]:
 
 
 def _emu(request: Request) -> Emulator:
-    return request.app.state.emulator
+    emu: Emulator = request.app.state.emulator
+    emu.start_background()
+    emu.store.complete_deletions()
+    return emu
 
 
 async def control_reset(request: Request) -> Response:
@@ -359,6 +363,53 @@ async def control_executions(request: Request) -> Response:
     return JSONResponse({"executions": out})
 
 
+async def control_schedules(request: Request) -> Response:
+    emu = _emu(request)
+    if request.method == "GET":
+        flow_name = request.query_params.get("flow_name")
+        out = [schedule.to_control()
+               for name in sorted(emu.store.flows) if not flow_name or name == flow_name
+               for _key, schedule in sorted(emu.store.flows[name].schedules.items())]
+        return JSONResponse({"schedules": out})
+    try:
+        data = await _json(request)
+        flow_name = _check_name("flow_name", data.get("flow_name"))
+        name = _check_name("name", data.get("name"))
+        expression = data.get("cron_expression")
+        if not isinstance(expression, str):
+            raise ValueError("cron_expression must be a string")
+        cron.parse(expression)
+        payload = _input_text(data.get("payload"))
+        description = data.get("description", "")
+        enable = data.get("enable", True)
+        if not isinstance(description, str) or not isinstance(enable, bool):
+            raise ValueError("description must be a string and enable true or false")
+    except ValueError as exc:  # CronError is a ValueError
+        return _bad(str(exc))
+    flow = _ensure_flow(emu, flow_name)
+    if name in flow.schedules:
+        return _bad("schedule %s already exists in flow %s" % (name, flow_name), 409)
+    schedule = Schedule(flow, name, expression, payload, description, enable,
+                        emu.now_emulated())
+    flow.schedules[name] = schedule
+    emu.tick()
+    return JSONResponse(schedule.to_control())
+
+
+async def control_fire(request: Request) -> Response:
+    emu = _emu(request)
+    try:
+        data = await _json(request)
+        flow_name = data.get("flow_name")
+        if flow_name is not None:
+            _check_name("flow_name", flow_name)
+    except ValueError as exc:
+        return _bad(str(exc))
+    if flow_name is not None and flow_name not in emu.store.flows:
+        return _bad("no flow %s" % flow_name, 404)
+    return JSONResponse(emu.fire_all(flow_name))
+
+
 async def control_requests(request: Request) -> Response:
     emu = _emu(request)
     if request.method == "DELETE":
@@ -379,6 +430,8 @@ def create_app(initial_settings: Optional[Mapping[str, Any]] = None) -> Any:
         Route("/_emulator/executions/bulk", control_bulk, methods=["POST"]),
         Route("/_emulator/executions/{flow}/{name}/finish", control_finish, methods=["POST"]),
         Route("/_emulator/executions/{flow}/{name}/advance", control_advance, methods=["POST"]),
+        Route("/_emulator/schedules", control_schedules, methods=["GET", "POST"]),
+        Route("/_emulator/schedules/fire", control_fire, methods=["POST"]),
         Route("/_emulator/requests", control_requests, methods=["GET", "DELETE"]),
     ]
     app = Starlette(routes=routes)

@@ -75,6 +75,7 @@ class EmulatorServer(uvicorn.Server):
         await super().startup(sockets=sockets)
         if self.should_exit:
             return
+        self.emulator_app.state.emulator.start_background()  # the schedule ticker
         if self.url_file:
             with open(self.url_file, "w", encoding="utf-8") as fh:
                 fh.write(self.url + "\n")
@@ -86,9 +87,9 @@ class EmulatorServer(uvicorn.Server):
             self.force_exit = True
         self.should_exit = True
         if self.loop is not None:
-            store = self.emulator_app.state.emulator.store
+            emulator = self.emulator_app.state.emulator
             try:
-                self.loop.call_soon_threadsafe(store.shutdown)
+                self.loop.call_soon_threadsafe(emulator.shutdown)
             except RuntimeError:
                 pass
 

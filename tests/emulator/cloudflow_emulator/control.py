@@ -132,6 +132,33 @@ class EmulatorControl:
         raise EmulatorControlError("GET", "/executions", 404,
                                    "no execution %s in flow %s" % (name, flow_name))
 
+    # -- schedules ------------------------------------------------------------------------------
+    def create_schedule(self, flow_name: str, name: str, cron_expression: str,
+                        payload: Any = None, description: str = "",
+                        enable: bool = True) -> Dict[str, Any]:
+        """Seed a schedule (creates the flow if missing); payload: an object or a JSON string."""
+        payload_fields: Dict[str, Any] = {
+            "flow_name": flow_name, "name": name, "cron_expression": cron_expression,
+            "description": description, "enable": enable}
+        if payload is not None:
+            payload_fields["payload"] = payload
+        result: Dict[str, Any] = self._call("POST", "/schedules", payload_fields)
+        return result
+
+    def schedules(self, flow_name: Optional[str] = None) -> List[Dict[str, Any]]:
+        params = {"flow_name": flow_name} if flow_name else None
+        result: List[Dict[str, Any]] = self._call("GET", "/schedules", params=params)[
+            "schedules"]
+        return result
+
+    def fire_schedules(self, flow_name: Optional[str] = None) -> Dict[str, Any]:
+        """Fire every enabled schedule (of one flow) once now:
+        {"fired": [{flow_name, schedule_name, execution_name}],
+         "skipped": [{flow_name, schedule_name, reason}]}"""
+        payload = {"flow_name": flow_name} if flow_name else {}
+        result: Dict[str, Any] = self._call("POST", "/schedules/fire", payload)
+        return result
+
     # -- request log ------------------------------------------------------------------------
     def requests(self) -> Dict[str, Any]:
         """{"requests": [...], "counts": {action: n}, "write_count": n, "total": n}"""

@@ -51,10 +51,13 @@ DEFAULTS: Dict[str, Any] = {
     "race": False,
     "faults": DEFAULT_FAULTS,
     "clock_offset_seconds": 0.0,
+    "delete_delay_seconds": 0.5,
+    "schedule_time_scale": 0.0,
 }
 
 BOOL_KEYS = ("verify_signature", "check_timestamp", "check_nonce", "quotas_enabled", "race")
-NUMBER_KEYS = ("max_skew_seconds", "quota_scale", "stop_delay_seconds", "starting_seconds")
+NUMBER_KEYS = ("max_skew_seconds", "quota_scale", "stop_delay_seconds", "starting_seconds",
+               "delete_delay_seconds")
 
 
 class SettingsError(ValueError):
@@ -124,6 +127,10 @@ def merge(current: Mapping[str, Any], update: Any) -> Dict[str, Any]:
                 raise SettingsError("max_skew_seconds must be > 0")
             if key == "quota_scale" and out[key] <= 0:
                 raise SettingsError("quota_scale must be > 0")
+        elif key == "schedule_time_scale":
+            # 0 = schedules fire only when told (POST /_emulator/schedules/fire); N > 0 = they
+            # fire on their own with emulated time running N times faster than real time.
+            out[key] = _number(key, value, 0.0, 1e7)
         elif key == "clock_offset_seconds":
             # Shifts the emulator's clock (either way) so that tests can provoke RequestTimeTooSkewed.
             out[key] = _number(key, value, -1e9, 1e9)

@@ -50,7 +50,10 @@ def first_step_name(definition: str) -> str:
 class Flow:
     def __init__(self, name: str, definition: str = "", description: str = "",
                  type_: str = "FDL", role_arn: str = "", execution_mode: str = "Standard",
-                 run_seconds: Optional[float] = None) -> None:
+                 run_seconds: Optional[float] = None,
+                 environment: Optional[Dict[str, Any]] = None,
+                 external_storage_location: Optional[str] = None,
+                 resource_group_id: Optional[str] = None) -> None:
         self.name = name
         self.id = str(uuid.uuid4())
         self.definition = definition
@@ -59,22 +62,79 @@ class Flow:
         self.role_arn = role_arn
         self.execution_mode = execution_mode or "Standard"
         self.run_seconds = run_seconds
+        self.environment = environment
+        self.external_storage_location = external_storage_location
+        self.resource_group_id = resource_group_id
         self.created_time = now_str()
         self.last_modified_time = self.created_time
         self.executions: Dict[str, "Execution"] = {}
+        self.schedules: Dict[str, "Schedule"] = {}
+        # DeleteFlow is asynchronous: the flow stays visible until this monotonic instant.
+        self.delete_at: Optional[float] = None
 
-    def to_api(self) -> Dict[str, Any]:
-        return {
+    def to_api(self, update_reply: bool = False) -> Dict[str, Any]:
+        """CreateFlow / DescribeFlow / ListFlows fields; UpdateFlow's reply has
+        ExternalStorageLocation instead of ExecutionMode (as the SDK's models say)."""
+        out: Dict[str, Any] = {
             "Name": self.name, "Id": self.id, "Definition": self.definition,
             "Description": self.description, "Type": self.type, "RoleArn": self.role_arn,
-            "ExecutionMode": self.execution_mode, "CreatedTime": self.created_time,
-            "LastModifiedTime": self.last_modified_time,
+            "CreatedTime": self.created_time, "LastModifiedTime": self.last_modified_time,
         }
+        if update_reply:
+            if self.external_storage_location is not None:
+                out["ExternalStorageLocation"] = self.external_storage_location
+        else:
+            out["ExecutionMode"] = self.execution_mode
+        if self.environment is not None:
+            out["Environment"] = json.loads(json.dumps(self.environment))
+        if self.resource_group_id is not None:
+            out["ResourceGroupId"] = self.resource_group_id
+        return out
 
     def to_control(self) -> Dict[str, Any]:
         out = self.to_api()
         out["run_seconds"] = self.run_seconds
         out["execution_count"] = len(self.executions)
+        out["schedule_count"] = len(self.schedules)
+        out["deleting"] = self.delete_at is not None
+        return out
+
+
+class Schedule:
+    """A time-based schedule of a flow. `anchor` (emulated epoch seconds) is its creation or
+    last enable, which `@every` counts from; `checked_until` is the emulated instant up to
+    which its fire times have been handled (no catch-up of earlier ones)."""
+
+    def __init__(self, flow: Flow, name: str, cron_expression: str, payload: Optional[str],
+                 description: str, enable: bool, now_emulated: float) -> None:
+        self.flow = flow
+        self.name = name
+        self.id = str(uuid.uuid4())
+        self.cron_expression = cron_expression
+        self.payload = payload
+        self.description = description
+        self.enable = enable
+        self.created_time = now_str()
+        self.last_modified_time = self.created_time
+        self.anchor = now_emulated
+        self.checked_until = now_emulated
+        self.fire_count = 0
+
+    def to_api(self) -> Dict[str, Any]:
+        out: Dict[str, Any] = {
+            "ScheduleId": self.id, "ScheduleName": self.name,
+            "CronExpression": self.cron_expression, "Description": self.description,
+            "Enable": self.enable, "CreatedTime": self.created_time,
+            "LastModifiedTime": self.last_modified_time,
+        }
+        if self.payload is not None:
+            out["Payload"] = self.payload
+        return out
+
+    def to_control(self) -> Dict[str, Any]:
+        out = self.to_api()
+        out["flow_name"] = self.flow.name
+        out["fire_count"] = self.fire_count
         return out
 
 
@@ -252,9 +312,23 @@ class Store:
         return flow
 
     def delete_flow(self, name: str) -> None:
+        """Complete a flow's deletion: its in-progress executions stop (the service lets them
+        finish their current step; the emulator has no steps to wait for), and the flow, its
+        executions and its schedules are gone."""
         flow = self.flows.pop(name)
         for ex in flow.executions.values():
+            if ex.status in IN_PROGRESS:
+                ex.set_status("Stopped")
             ex.notify()
+        flow.schedules = {}
+
+    def complete_deletions(self, now: Optional[float] = None) -> None:
+        """Finish every asynchronous DeleteFlow whose delay has passed."""
+        now = time.monotonic() if now is None else now
+        due = [f.name for f in self.flows.values() if f.delete_at is not None
+               and f.delete_at <= now]
+        for name in due:
+            self.delete_flow(name)
 
     def start_execution(self, flow: Flow, name: str, input_: Optional[str],
                         status: str = "Starting", running_after: Optional[float] = None,

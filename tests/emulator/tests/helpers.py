@@ -24,7 +24,8 @@ STS_AK = DEFAULT_STS_ACCESS_KEY_ID
 STS_SECRET = DEFAULT_STS_ACCESS_KEY_SECRET
 STS_TOKEN = DEFAULT_SECURITY_TOKEN
 VERSION = "2019-03-15"
-WRITE_ACTIONS = {"StartExecution", "StopExecution", "CreateFlow", "DeleteFlow", "UpdateFlow"}
+WRITE_ACTIONS = {"StartExecution", "StopExecution", "CreateFlow", "DeleteFlow", "UpdateFlow",
+                 "CreateSchedule", "UpdateSchedule", "DeleteSchedule"}
 
 
 def _enc(value: str) -> str:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import time
 import re
 import uuid
 
@@ -34,6 +35,9 @@ def test_flow_actions(api: Api) -> None:
     assert [f["Name"] for f in listed["Flows"]] == ["f1"]
     assert "NextToken" not in listed
     assert set(api.call("DeleteFlow", {"Name": "f1"})) == {"RequestId"}
+    # asynchronous: still there for delete_delay_seconds (default 0.5 s), then gone
+    assert api.call("DescribeFlow", {"Name": "f1"})["Name"] == "f1"
+    time.sleep(0.6)
     api.error("DescribeFlow", {"Name": "f1"}, status=404, code="FlowNotExists")
     api.error("DeleteFlow", {"Name": "f1"}, status=404, code="FlowNotExists")
     api.error("UpdateFlow", {"Name": "f1"}, status=404, code="FlowNotExists")
@@ -291,10 +295,10 @@ def test_sts_tokens(api: Api, control) -> None:  # type: ignore
         "DescribeFlow", {"Name": "f1"}, status=403,
         code="InvalidSecurityToken.MismatchWithAccessKey")
     control.configure(sts_tokens={STS_TOKEN: {"access_key_id": STS_AK,
-                                           "expires_at": "2020-01-01T00:00:00Z"}})
+                                              "expires_at": "2020-01-01T00:00:00Z"}})
     sts.error("DescribeFlow", {"Name": "f1"}, status=403, code="InvalidSecurityToken.Expired")
     control.configure(sts_tokens={STS_TOKEN: {"access_key_id": STS_AK,
-                                           "expires_at": "2999-01-01T00:00:00Z"}})
+                                              "expires_at": "2999-01-01T00:00:00Z"}})
     sts.call("DescribeFlow", {"Name": "f1"})
     log = control.requests()
     assert log["requests"][-1]["access_key_id"] == STS_AK

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import time
 from typing import Any
 
 import pytest
@@ -131,3 +132,118 @@ def test_official_sdk_sts_and_v3(emulator_url: str, control) -> None:  # type: i
     algorithms = [r["signature_algorithm"] for r in control.requests()["requests"]]
     assert algorithms == ["RPC-V1-HMAC-SHA1", "ACS3-HMAC-SHA256", "ACS3-HMAC-SHA256",
                           "ACS3-HMAC-SHA256"]
+
+
+def _sdk_error(call: Any) -> Any:
+    with pytest.raises(Exception) as info:
+        call()
+    return info.value
+
+
+def test_official_sdk_flows(emulator_url: str, control) -> None:  # type: ignore
+    _client_class, m, _config_class = _sdk()
+    control.configure(delete_delay_seconds=0.2)
+    client = make_client(emulator_url)
+    environment = m.CreateFlowRequestEnvironment(variables=[
+        m.CreateFlowRequestEnvironmentVariables(name="STAGE", value="prod", description="é ☕"),
+        m.CreateFlowRequestEnvironmentVariables(name="LIMIT", value="a&b=c+d %")])
+    created = client.create_flow(m.CreateFlowRequest(
+        name="sdk_flow", definition="version: v1\ntype: flow\nsteps: []\n",
+        description="made by the SDK", type="FDL", execution_mode="Express",
+        role_arn="acs:ram::1:role/r", environment=environment))
+    assert created.body.name == "sdk_flow" and created.body.execution_mode == "Express"
+    variables = created.body.environment.variables
+    assert [(v.name, v.value, v.description) for v in variables] == [
+        ("STAGE", "prod", "é ☕"), ("LIMIT", "a&b=c+d %", None)]
+    conflict = _sdk_error(lambda: client.create_flow(m.CreateFlowRequest(
+        name="sdk_flow", definition="x", description="d", type="FDL")))
+    assert conflict.code == "FlowAlreadyExists" and conflict.status_code == 409
+
+    updated = client.update_flow(m.UpdateFlowRequest(
+        name="sdk_flow", description="changed",
+        environment=m.UpdateFlowRequestEnvironment(variables=[
+            m.UpdateFlowRequestEnvironmentVariables(name="STAGE", value="test")])))
+    assert updated.body.description == "changed"
+    assert updated.body.definition == "version: v1\ntype: flow\nsteps: []\n"
+    described = client.describe_flow(m.DescribeFlowRequest(name="sdk_flow"))
+    assert described.body.execution_mode == "Express" and described.body.role_arn
+    assert [(v.name, v.value) for v in described.body.environment.variables] == [
+        ("STAGE", "test")]
+
+    for index in range(4):
+        client.create_flow(m.CreateFlowRequest(name="more%d" % index, definition="d",
+                                               description="d", type="FDL"))
+    names, token = [], None
+    while True:
+        page = client.list_flows(m.ListFlowsRequest(limit=2, next_token=token))
+        names.extend(f.name for f in page.body.flows)
+        token = page.body.next_token
+        if not token:
+            break
+    assert names == ["more0", "more1", "more2", "more3", "sdk_flow"]
+
+    client.delete_flow(m.DeleteFlowRequest(name="sdk_flow"))
+    assert client.describe_flow(m.DescribeFlowRequest(name="sdk_flow")).body.name == "sdk_flow"
+    time.sleep(0.3)
+    gone = _sdk_error(lambda: client.describe_flow(m.DescribeFlowRequest(name="sdk_flow")))
+    assert gone.code == "FlowNotExists" and gone.status_code == 404
+    log = control.requests()
+    assert {r["signature_algorithm"] for r in log["requests"]} == {"RPC-V1-HMAC-SHA1"}
+    assert log["counts"]["CreateFlow"] == 6 and log["counts"]["ListFlows"] == 3
+
+
+def test_official_sdk_schedules(emulator_url: str, control) -> None:  # type: ignore
+    _client_class, m, _config_class = _sdk()
+    control.create_flow("sdk_flow")
+    client = make_client(emulator_url)
+    created = client.create_schedule(m.CreateScheduleRequest(
+        flow_name="sdk_flow", schedule_name="nightly",
+        cron_expression="CRON_TZ=Asia/Shanghai 0 30 4 ? * MON-FRI",
+        payload='{"text": "é ☕ a+b&c=d 100%"}', description="weekday mornings", enable=True))
+    body = created.body
+    assert body.schedule_name == "nightly" and body.enable is True and body.schedule_id
+    assert body.payload == '{"text": "é ☕ a+b&c=d 100%"}'
+    off = client.create_schedule(m.CreateScheduleRequest(
+        flow_name="sdk_flow", schedule_name="paused", cron_expression="@every 5m",
+        enable=False))
+    assert off.body.enable is False  # a Python False goes on the wire as "False"
+    default = client.create_schedule(m.CreateScheduleRequest(
+        flow_name="sdk_flow", schedule_name="default", cron_expression="0 0 * * * *"))
+    assert default.body.enable is True
+    conflict = _sdk_error(lambda: client.create_schedule(m.CreateScheduleRequest(
+        flow_name="sdk_flow", schedule_name="nightly", cron_expression="@every 5m")))
+    assert conflict.code == "ScheduleAlreadyExists" and conflict.status_code == 409
+    invalid = _sdk_error(lambda: client.create_schedule(m.CreateScheduleRequest(
+        flow_name="sdk_flow", schedule_name="bad", cron_expression="* * * * * *")))
+    assert invalid.code == "InvalidArgument" and invalid.status_code == 400
+
+    updated = client.update_schedule(m.UpdateScheduleRequest(
+        flow_name="sdk_flow", schedule_name="paused", enable=True))
+    assert updated.body.enable is True and updated.body.cron_expression == "@every 5m"
+    client.update_schedule(m.UpdateScheduleRequest(
+        flow_name="sdk_flow", schedule_name="nightly", enable=False, description="off"))
+    described = client.describe_schedule(m.DescribeScheduleRequest(
+        flow_name="sdk_flow", schedule_name="nightly"))
+    assert described.body.enable is False and described.body.description == "off"
+    assert described.body.cron_expression == "CRON_TZ=Asia/Shanghai 0 30 4 ? * MON-FRI"
+
+    names, token = [], None
+    while True:
+        page = client.list_schedules(m.ListSchedulesRequest(flow_name="sdk_flow", limit=2,
+                                                            next_token=token))
+        names.extend(s.schedule_name for s in page.body.schedules)
+        token = page.body.next_token
+        if not token:
+            break
+    assert names == ["default", "nightly", "paused"]
+
+    client.delete_schedule(m.DeleteScheduleRequest(flow_name="sdk_flow", schedule_name="paused"))
+    missing = _sdk_error(lambda: client.describe_schedule(m.DescribeScheduleRequest(
+        flow_name="sdk_flow", schedule_name="paused")))
+    assert missing.code == "ScheduleNotExists" and missing.status_code == 404
+    fired = control.fire_schedules()
+    assert [f["schedule_name"] for f in fired["fired"]] == ["default"]
+    log = control.requests()
+    assert log["counts"]["CreateSchedule"] == 5 and log["counts"]["UpdateSchedule"] == 2
+    assert all(r["schedule_name"] for r in log["requests"] if r["action"] != "ListSchedules")
+    assert log["write_count"] == 8

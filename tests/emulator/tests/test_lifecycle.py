@@ -183,6 +183,7 @@ def test_race_switch(api: Api, control) -> None:  # type: ignore
 
 
 def test_delete_flow_drops_executions(api: Api, control) -> None:  # type: ignore
+    control.configure(delete_delay_seconds=0)
     control.seed_execution("f1", "e1")
     api.call("DeleteFlow", {"Name": "f1"})
     api.error("DescribeExecution", E, status=404, code="FlowNotExists")

@@ -70,8 +70,9 @@ def test_retry_after_header(api: Api, control) -> None:  # type: ignore
 
 def test_quota_scale_and_switch(api: Api, control) -> None:  # type: ignore
     control.configure(quota_scale=2.0)
-    res = codes(api, "ListFlows", {}, 21)
-    assert res[:20] == [(200, None)] * 20 and res[20] == (429, "ResourceThrottled")
+    ok, elapsed, throttled = burst(api, "ListFlows", {}, 400)
+    # burst 20, refill 4/s: a loaded machine may see a few refilled tokens, never fewer than 20
+    assert throttled and 20 <= ok <= 20 + 4 * elapsed + 1, (ok, elapsed)
     control.configure(quotas_enabled=False)
     assert codes(api, "ListFlows", {}, 30) == [(200, None)] * 30
 
@@ -172,7 +173,7 @@ def test_fault_seed_reproducible(api: Api, control) -> None:  # type: ignore
     runs = []
     for _run in range(2):
         control.configure(quotas_enabled=False,
-                       faults={"error_500_rate": 0.5, "seed": 1234})
+                          faults={"error_500_rate": 0.5, "seed": 1234})
         runs.append([api.request("DescribeExecution", E).status_code for _request in range(30)])
     assert runs[0] == runs[1]
     assert set(runs[0]) == {200, 500}

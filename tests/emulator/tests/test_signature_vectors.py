@@ -182,9 +182,9 @@ def test_vectors_fail_the_time_check_when_it_is_on() -> None:
 @pytest.fixture()
 def vector_emulator(client, control):  # type: ignore[no-untyped-def]
     control.configure(check_timestamp=False, check_nonce=False, quotas_enabled=False,
-                   stop_delay_seconds=3600,
-                   sts_tokens={STS_TOKEN: {"access_key_id": DATA["fixed_inputs"]["access_key_id"],
-                                           "expires_at": None}})
+                      stop_delay_seconds=3600,
+                      sts_tokens={STS_TOKEN: {"access_key_id": DATA["fixed_inputs"]["access_key_id"],
+                                              "expires_at": None}})
     for name in ("exec-2024_04_30", "exec-2024_05_01"):
         control.seed_execution("my_flow-01", name, status="Running")
     return client

@@ -532,7 +532,8 @@ class MockServices:
 
 
 def sts_ok() -> httpx.Response:
-    return httpx.Response(200, json={"RequestId": "STS-OK", "Credentials": {"AccessKeyId": "STS.RoleKeyId", "AccessKeySecret": "RoleSecret", "SecurityToken": "RoleToken"}})
+    role_keys = {"AccessKeyId": "STS.RoleKeyId", "AccessKeySecret": "RoleSecret", "SecurityToken": "RoleToken"}
+    return httpx.Response(200, json={"RequestId": "STS-OK", "Credentials": role_keys})
 
 
 def ram_role_config(tmp_path: Path) -> str:
@@ -684,6 +685,8 @@ def test_without_a_transport_one_attempt_with_the_given_timeout(tmp_path: Path) 
         ({"profile": "bare"}, {}, None),
     ],
 )
-def test_resolve_region_reads_only_local_sources(tmp_path: Path, options: t.Dict[str, t.Optional[str]], environ: t.Dict[str, str], expected: t.Optional[str]) -> None:
+def test_resolve_region_reads_only_local_sources(
+    tmp_path: Path, options: t.Dict[str, t.Optional[str]], environ: t.Dict[str, str], expected: t.Optional[str]
+) -> None:
     config_path = write_config(tmp_path, [ak_profile("default", "id"), ak_profile("bare", "id", region="")])
     assert resolve_region(options, environ=environ, config_path=config_path) == expected

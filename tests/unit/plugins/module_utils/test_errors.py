@@ -18,6 +18,7 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._errors import (
     CloudFlowError,
     ConfigurationError,
     CredentialsError,
+    NotFoundError,
     TransportError,
 )
 
@@ -93,6 +94,22 @@ def test_transport_error_fields() -> None:
     assert error.action == "DescribeExecution"
     assert error.attempts == 3
     assert str(error) == "DescribeExecution failed: could not reach the CloudFlow endpoint after 3 attempts: ConnectError: connection refused"
+
+
+def test_transport_error_names_the_endpoint() -> None:
+    error = TransportError("StartExecution", 1, "ConnectError: refused", endpoint="http://127.0.0.1:8443", retryable=True)
+    assert str(error) == "StartExecution failed: could not reach http://127.0.0.1:8443 after 1 attempt: ConnectError: refused"
+    later = error.after(4)
+    assert str(later) == "StartExecution failed: could not reach http://127.0.0.1:8443 after 4 attempts: ConnectError: refused"
+    assert (later.endpoint, later.retryable, later.action) == ("http://127.0.0.1:8443", True, "StartExecution")
+
+
+def test_not_found_keeps_the_service_answer() -> None:
+    answer = ApiError("DescribeExecution", 404, EXECUTION_NOT_EXISTS, "Execution e1 for flow f1 does not exist.", "5A1B-REQ")
+    error = NotFoundError(answer, "cannot be stopped")
+    assert isinstance(error, ApiError)
+    assert error.as_dict() == answer.as_dict()
+    assert str(error) == "cannot be stopped because it does not exist (DescribeExecution answered ExecutionNotExists, RequestId: 5A1B-REQ)."
 
 
 def test_credentials_error_with_hint() -> None:

@@ -52,6 +52,12 @@ class FakeSchedules:
     def actions(self) -> list[str]:
         return [action for action, _params in self.calls]
 
+    def params(self, action: str) -> list[dict[str, t.Any]]:
+        return [params for called, params in self.calls if called == action]
+
+    def write_actions(self) -> list[str]:
+        return [action for action in self.actions() if action not in READS]
+
     def writes(self) -> list[tuple[str, dict[str, t.Any]]]:
         return [(action, params) for action, params in self.calls if action not in READS]
 

@@ -181,7 +181,7 @@ def test_absent_deletes_then_is_no_change(run_main, service) -> None:
     assert first["diff"]["after"] == {} and first["diff"]["before"]["name"] == "nightly"
     second = run(run_main, state="absent")
     assert second["changed"] is False
-    assert [action for action, _ in service.writes()] == ["DeleteSchedule"]
+    assert service.write_actions() == ["DeleteSchedule"]
 
 
 def test_absent_in_check_mode_sends_no_write(run_main, service) -> None:
@@ -202,7 +202,7 @@ def test_created_elsewhere_meanwhile_is_converged(run_main, service) -> None:
     service.add(FLOW, "nightly", cron="0 0 4 * * *", enabled=True)
     result = run(run_main, cron_expression="0 0 6 * * *")
     assert result["changed"] is True and result["changed_fields"] == ["cron_expression"]
-    assert [action for action, _ in service.writes()] == ["CreateSchedule", "UpdateSchedule"]
+    assert service.write_actions() == ["CreateSchedule", "UpdateSchedule"]
     assert service.flows[FLOW]["nightly"]["CronExpression"] == "0 0 6 * * *"
 
 
@@ -212,7 +212,7 @@ def test_created_by_our_own_lost_attempt_is_a_change(run_main, service) -> None:
     service.inject("CreateSchedule", ApiError("CreateSchedule", 409, "ScheduleAlreadyExists", "exists", "r", attempts=2))
     result = run(run_main, cron_expression="0 0 6 * * *")
     assert result["changed"] is True and result["schedule"]["cron_expression"] == "0 0 6 * * *"
-    assert [action for action, _ in service.writes()] == ["CreateSchedule"]
+    assert service.write_actions() == ["CreateSchedule"]
 
 
 def test_service_errors_carry_code_message_and_request_id(run_main, service) -> None:

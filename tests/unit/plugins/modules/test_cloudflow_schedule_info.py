@@ -40,8 +40,8 @@ def test_every_schedule_across_pages(run_main, service) -> None:
     assert [schedule["enabled"] for schedule in result["schedules"]] == [index % 2 == 0 for index in range(8)]
     assert all(schedule["flow_name"] == FLOW for schedule in result["schedules"])
     assert service.actions() == ["ListSchedules"] * 3
-    assert [params.get("NextToken") for _, params in service.calls] == [None, "s3", "s6"]
-    assert all(params["Limit"] == 1000 for _, params in service.calls)
+    assert [params.get("NextToken") for params in service.params("ListSchedules")] == [None, "s3", "s6"]
+    assert all(params["Limit"] == 1000 for params in service.params("ListSchedules"))
 
 
 def test_a_flow_without_schedules_gives_an_empty_list(run_main, service) -> None:

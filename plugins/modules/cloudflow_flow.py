@@ -1,0 +1,420 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) seed.cloudflow contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: cloudflow_flow
+short_description: Create, update and delete Alibaba Cloud CloudFlow flows
+version_added: 0.1.0
+description:
+  - Makes sure an Alibaba Cloud CloudFlow (Serverless Workflow) flow exists with the given settings, or does not exist.
+  - The definition is compared by meaning, not as text. A dict, a YAML string with other spacing, key order or
+    comments, and a JSON string of the same document are the same definition, so a rerun with the definition
+    given in another form reports V(changed=false).
+  - Only the settings that differ are sent to C(UpdateFlow). Settings that are not given are left as they are.
+  - With O(state=absent), a flow with executions in progress is not deleted unless O(force=true). The flow's
+    schedules are deleted before the flow, because what the service does with them on C(DeleteFlow) is not documented.
+author:
+  - seed.cloudflow maintainers (@seed-cloudflow)
+extends_documentation_fragment:
+  - seed.cloudflow.connection
+  - seed.cloudflow.connection.action_group
+attributes:
+  check_mode:
+    description: Only read calls are sent; the result says what a real run would change, stop and delete.
+    support: full
+  diff_mode:
+    description:
+      - The diff shows the flow's settings before and after as YAML, with the definition as readable text.
+      - Both sides show the definition in one layout, so that only changes of meaning appear.
+    support: full
+  idempotent:
+    description: A second run with the same options reports V(changed=false) and sends no write.
+    support: full
+options:
+  name:
+    description:
+      - The name of the flow. 1 to 128 characters; letters, digits, V(_) and V(-); the first character is a letter or V(_).
+      - The service cannot rename a flow.
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) creates the flow, or updates the settings that differ.
+      - V(absent) deletes the flow, after deleting its schedules. See O(force) and O(wait).
+    type: str
+    choices: [present, absent]
+    default: present
+  definition:
+    description:
+      - The flow definition (FDL), as a dict or as a YAML or JSON string holding a mapping.
+      - Required to create a flow.
+      - A string is sent exactly as written, so its comments and layout are what the console shows; a dict is sent as block YAML.
+      - When the definition has a top-level C(Name), it must be the flow's O(name) (the service requires it).
+      - Ignored with O(state=absent).
+    type: raw
+  description:
+    description:
+      - The description of the flow.
+      - Required to create a flow, because the C(CreateFlow) API requires a description. The module does not invent one.
+      - When not given for an existing flow, its description is left as it is.
+    type: str
+  type:
+    description:
+      - The type of the definition. The service documents V(FDL) only.
+    type: str
+    default: FDL
+  role_arn:
+    description:
+      - The RAM role the service assumes to run the flow's steps, for example V(acs:ram::1234567890123456:role/cloudflow-run).
+      - When not given, the role is left as it is. Whether the service clears a role when V("") is sent is not
+        documented; the module fails when the service's answer shows a change was not applied.
+    type: str
+  execution_mode:
+    description:
+      - How the flow runs. The service sets it only when a flow is created.
+      - On an existing flow, a different value fails before any write, because the flow must be deleted and created again to change it.
+      - When not given, a new flow gets the service's default (V(Standard)) and an existing flow is not checked.
+    type: str
+    choices: [Standard, Express]
+  environment:
+    description:
+      - The flow's environment variables, as a dict of name to value. Values are text; numbers are sent as their text.
+      - The whole set is managed; V({}) removes every variable. When not given, the variables are left as they are.
+    type: dict
+  force:
+    description:
+      - With O(state=absent), stop the flow's executions in progress (within the service's API quotas) before deleting
+        the flow. Without it, a flow with executions in progress is not deleted; the task fails, lists them and changes nothing.
+    type: bool
+    default: false
+  wait:
+    description:
+      - With O(state=absent), return only once C(DescribeFlow) answers C(FlowNotExists). The service deletes flows
+        asynchronously, so without O(wait) the flow can still be found for a moment after the task.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - How many seconds O(wait) waits for the deletion before the task fails.
+    type: float
+    default: 300
+notes:
+  - The module compares execution modes with the service's empty answer read as V(Standard).
+  - The definition is loaded with PyYAML, which ansible-core depends on. YAML 1.1 rules apply to both sides alike,
+    so V(yes) unquoted and V(true) compare equal.
+seealso:
+  - module: seed.cloudflow.cloudflow_flow_info
+  - module: seed.cloudflow.cloudflow_execution
+  - ref: ansible_collections.seed.cloudflow.docsite.flows_as_code
+    description: Flows as code, with a deployment pipeline.
+"""
+
+EXAMPLES = r"""
+- name: Deploy the nightly ETL flow from a file in the repository
+  seed.cloudflow.cloudflow_flow:
+    region: cn-hangzhou
+    name: nightly-etl
+    description: Nightly extract, transform and load
+    definition: "{{ lookup('ansible.builtin.file', 'flows/nightly-etl.yaml') }}"
+    role_arn: acs:ram::1234567890123456:role/cloudflow-run
+    environment:
+      TARGET_BUCKET: etl-output
+      BATCH_SIZE: 500
+  register: deployed
+
+- name: The same flow with the definition written inline as a dict
+  seed.cloudflow.cloudflow_flow:
+    name: hello
+    description: Says hello
+    definition:
+      version: v1
+      type: flow
+      steps:
+        - type: pass
+          name: hello
+
+- name: An Express flow (the mode is set at creation only)
+  seed.cloudflow.cloudflow_flow:
+    name: fast-path
+    description: Short-lived requests
+    execution_mode: Express
+    definition: "{{ lookup('ansible.builtin.file', 'flows/fast-path.yaml') }}"
+
+- name: Delete a flow, stopping what still runs and deleting its schedules, and wait until it is gone
+  seed.cloudflow.cloudflow_flow:
+    name: old-report
+    state: absent
+    force: true
+    wait: true
+"""
+
+RETURN = r"""
+flow:
+  description:
+    - The flow after the task; in check mode, the flow a real run would leave (a new flow then has no RV(flow.id) or times yet).
+    - With O(state=absent), the flow as it was before the deletion; V(null) when it did not exist.
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: The flow name.
+      type: str
+      sample: nightly-etl
+    id:
+      description: The service's id of the flow.
+      type: str
+    definition:
+      description: The definition text the service holds.
+      type: str
+    description:
+      description: The description of the flow.
+      type: str
+    type:
+      description: The definition type.
+      type: str
+      sample: FDL
+    role_arn:
+      description: The RAM role of the flow; V(null) when it has none.
+      type: str
+    execution_mode:
+      description: V(Standard) or V(Express).
+      type: str
+      sample: Standard
+    environment:
+      description: The environment variables, name to value.
+      type: dict
+      sample: {TARGET_BUCKET: etl-output}
+    created_time:
+      description: When the flow was created (UTC, RFC 3339).
+      type: str
+    last_modified_time:
+      description: When the flow was last changed.
+      type: str
+changes:
+  description:
+    - The options whose values differ from the service's and were (in check mode, would be) sent; for a new flow, every option given.
+  returned: with O(state=present)
+  type: list
+  elements: str
+  sample: [definition, environment]
+executions:
+  description:
+    - With O(force=true), the executions that were in progress and what the task did to each (in check mode, would do).
+    - When the task fails because executions are in progress and O(force=false), the executions it found.
+  returned: with O(state=absent)
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The execution name.
+      type: str
+    status_before:
+      description: Its status when it was found.
+      type: str
+    status_after:
+      description: The last status the service reported after the stop request.
+      type: str
+    changed:
+      description: Whether this task stopped it (in check mode, whether it would).
+      type: bool
+    error:
+      description: Why it could not be stopped; V(null) when it could.
+      type: dict
+deleted_schedules:
+  description: The names of the flow's schedules this task deleted; in check mode, the ones it would delete.
+  returned: with O(state=absent)
+  type: list
+  elements: str
+  sample: [every-night]
+error:
+  description: The service's answer when the task failed on an API call; never holds a secret.
+  returned: when the task failed on an error answer from the service
+  type: dict
+  contains:
+    action:
+      description: The API action that failed.
+      type: str
+      sample: UpdateFlow
+    http_status:
+      description: The HTTP status of the answer.
+      type: int
+      sample: 409
+    code:
+      description: The service's error code.
+      type: str
+      sample: ConcurrentUpdateError
+    message:
+      description: The service's error message.
+      type: str
+    request_id:
+      description: The service's request id, for support cases.
+      type: str
+"""
+
+import typing as t
+
+from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ApiError, CloudFlowError, ConfigurationError
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.seed.cloudflow.plugins.module_utils._flows import (
+    EXECUTION_MODES,
+    YAML_IMPORT_ERROR,
+    FlowBusy,
+    FlowRemovalError,
+    FlowSpec,
+    create_flow,
+    describe_flow,
+    diff_text,
+    flow_result,
+    remove_flow,
+    update_flow,
+    yaml,
+)
+from ansible_collections.seed.cloudflow.plugins.module_utils._module import CloudFlowModule, check_name, check_positive
+
+if t.TYPE_CHECKING:
+    from ansible_collections.seed.cloudflow.plugins.module_utils._http import CloudFlowClient
+
+STOP_CAUSE = "Stopped by Ansible (seed.cloudflow.cloudflow_flow force=true) to delete the flow"
+SPEC_OPTIONS = ("definition", "description", "type", "role_arn", "execution_mode", "environment")
+
+
+def argument_spec() -> dict[str, dict[str, t.Any]]:
+    return {
+        "name": {"type": "str", "required": True},
+        "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+        "definition": {"type": "raw"},
+        "description": {"type": "str"},
+        "type": {"type": "str", "default": "FDL"},
+        "role_arn": {"type": "str"},
+        "execution_mode": {"type": "str", "choices": list(EXECUTION_MODES)},
+        "environment": {"type": "dict"},
+        "force": {"type": "bool", "default": False},
+        "wait": {"type": "bool", "default": False},
+        "wait_timeout": {"type": "float", "default": 300.0},
+    }
+
+
+def flow_spec(params: t.Mapping[str, t.Any]) -> FlowSpec:
+    """Every local rule, before the first request."""
+    check_name("name", params["name"])
+    check_positive("wait_timeout", params["wait_timeout"])
+    if params["state"] == "present":
+        for option in ("force", "wait"):
+            if params[option]:
+                raise ConfigurationError(option, "is only valid with state=absent")
+        if params["type"] == "":
+            raise ConfigurationError("type", "must not be empty")
+        return FlowSpec(
+            params["name"],
+            definition=params["definition"],
+            description=params["description"],
+            type_=params["type"],
+            role_arn=params["role_arn"],
+            execution_mode=params["execution_mode"],
+            environment=params["environment"],
+        )
+    return FlowSpec(params["name"])
+
+
+def diff_result(before: t.Optional[t.Mapping[str, t.Any]], after: t.Optional[t.Mapping[str, t.Any]], name: str) -> dict[str, str]:
+    return {
+        "before": diff_text(before),
+        "after": diff_text(after),
+        "before_header": "flow {0} (service)".format(name),
+        "after_header": "flow {0} (task)".format(name),
+    }
+
+
+def ensure_present(module: CloudFlowModule, client: CloudFlowClient, spec: FlowSpec) -> dict[str, t.Any]:
+    current = describe_flow(client, spec.name)
+    if current is None:
+        params = spec.create_params()
+        changes = [option for option in SPEC_OPTIONS if module.params[option] is not None]
+        record = spec.predicted(None, changes) if module.check_mode else create_flow(client, params)
+    else:
+        spec.check_immutable(current)
+        changes = spec.changed_options(current)
+        if not changes:
+            record = current
+        elif module.check_mode:
+            record = spec.predicted(current, changes)
+        else:
+            answer = update_flow(client, spec.update_params(changes))
+            record = dict(current)
+            record.update(answer)
+            unapplied = spec.unapplied(answer, changes)
+            if unapplied:
+                module.fail_json(
+                    msg="Flow {0!r}: UpdateFlow was accepted, but the service's answer does not show the new value of {1}".format(
+                        spec.name, ", ".join(unapplied)),
+                    changed=True, flow=flow_result(record), changes=changes,
+                )
+    result: dict[str, t.Any] = {"changed": bool(changes), "flow": flow_result(record), "changes": changes}
+    if module._diff and changes:
+        result["diff"] = diff_result(current, record, spec.name)
+    return result
+
+
+def ensure_absent(module: CloudFlowModule, client: CloudFlowClient, spec: FlowSpec) -> dict[str, t.Any]:
+    current = describe_flow(client, spec.name)
+    if current is None:
+        return {"changed": False, "flow": None, "executions": [], "deleted_schedules": []}
+    removal = remove_flow(
+        client, current, force=module.params["force"], check_mode=module.check_mode,
+        wait=module.params["wait"], wait_timeout=module.params["wait_timeout"], cause=STOP_CAUSE,
+    )
+    result: dict[str, t.Any] = {
+        # In check mode the flow exists, so a real run would delete it.
+        "changed": True if module.check_mode else removal.changed,
+        "flow": flow_result(current),
+        "executions": removal.executions,
+        "deleted_schedules": removal.schedules if module.check_mode else removal.deleted_schedules,
+    }
+    if module._diff:
+        result["diff"] = diff_result(current, None, spec.name)
+    return result
+
+
+def main() -> None:
+    module = CloudFlowModule(argument_spec=argument_spec(), supports_check_mode=True)
+    if yaml is None:
+        module.fail_json(msg=missing_required_lib("PyYAML"), exception=YAML_IMPORT_ERROR)
+    subject = "Flow {0!r}".format(module.params["name"])
+    try:
+        module.check_connection_options()
+        spec = flow_spec(module.params)
+        with module.client() as client:
+            if module.params["state"] == "present":
+                result = ensure_present(module, client, spec)
+            else:
+                result = ensure_absent(module, client, spec)
+        module.exit_json(**result)
+    except FlowBusy as busy:
+        module.fail_json(msg=str(busy), changed=False, executions=busy.executions, deleted_schedules=[])
+    except FlowRemovalError as failure:
+        removal = failure.removal
+        result = {
+            "changed": removal.changed,
+            "flow": flow_result(removal.flow),
+            "executions": removal.executions,
+            "deleted_schedules": removal.deleted_schedules,
+        }
+        if failure.error is not None:
+            result["error"] = failure.error.as_dict()
+        module.fail_json(msg=str(failure), **result)
+    except ApiError as error:
+        module.fail_on_error(error, subject=subject)
+    except CloudFlowError as error:
+        module.fail_on_error(error)
+    except Exception as error:  # pylint: disable=broad-exception-caught
+        module.fail_unexpected(error)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,200 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) seed.cloudflow contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: cloudflow_flow_info
+short_description: Read Alibaba Cloud CloudFlow flows
+version_added: 0.1.0
+description:
+  - Returns one flow by O(name), or every flow of the account in the region, optionally only those whose name
+    starts with O(name_prefix).
+  - Paging through C(ListFlows) happens inside the module, so every flow is returned however many there are.
+author:
+  - seed.cloudflow maintainers (@seed-cloudflow)
+extends_documentation_fragment:
+  - seed.cloudflow.connection
+  - seed.cloudflow.connection.action_group
+attributes:
+  check_mode:
+    description: The module only reads, so it runs the same in check mode.
+    support: full
+  diff_mode:
+    description: The module changes nothing, so there is no diff.
+    support: N/A
+  idempotent:
+    description: The module changes nothing.
+    support: full
+options:
+  name:
+    description:
+      - The name of one flow. When it does not exist, RV(flows) is empty.
+      - Mutually exclusive with O(name_prefix).
+    type: str
+    aliases: [flow_name]
+  name_prefix:
+    description:
+      - Only flows whose name starts with this text. C(ListFlows) has no such filter, so every page is still read.
+    type: str
+  include_schedules:
+    description:
+      - Also return each flow's schedules (one C(ListSchedules) listing per flow).
+    type: bool
+    default: false
+seealso:
+  - module: seed.cloudflow.cloudflow_flow
+  - module: seed.cloudflow.cloudflow_schedule_info
+"""
+
+EXAMPLES = r"""
+- name: Read one flow
+  seed.cloudflow.cloudflow_flow_info:
+    region: cn-hangzhou
+    name: nightly-etl
+  register: etl
+
+- name: Fail when the flow is missing
+  ansible.builtin.assert:
+    that: etl.flows | length == 1
+
+- name: Every flow of a team, with its schedules
+  seed.cloudflow.cloudflow_flow_info:
+    name_prefix: billing-
+    include_schedules: true
+  register: billing
+
+- name: Show the flows whose schedules are all disabled
+  ansible.builtin.debug:
+    msg: "{{ billing.flows | rejectattr('schedules', 'selectattr', 'enabled') | map(attribute='name') | list }}"
+"""
+
+RETURN = r"""
+flows:
+  description: The flows found, in the shape M(seed.cloudflow.cloudflow_flow) returns, sorted by name; empty when none matches.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The flow name.
+      type: str
+      sample: nightly-etl
+    id:
+      description: The service's id of the flow.
+      type: str
+    definition:
+      description: The definition text the service holds.
+      type: str
+    description:
+      description: The description of the flow.
+      type: str
+    type:
+      description: The definition type.
+      type: str
+      sample: FDL
+    role_arn:
+      description: The RAM role of the flow; V(null) when it has none.
+      type: str
+    execution_mode:
+      description: V(Standard) or V(Express).
+      type: str
+      sample: Standard
+    environment:
+      description: The environment variables, name to value.
+      type: dict
+    created_time:
+      description: When the flow was created (UTC, RFC 3339).
+      type: str
+    last_modified_time:
+      description: When the flow was last changed.
+      type: str
+    schedules:
+      description: The flow's schedules, in the shape M(seed.cloudflow.cloudflow_schedule) returns.
+      returned: when O(include_schedules=true)
+      type: list
+      elements: dict
+error:
+  description: The service's answer when the task failed on an API call; never holds a secret.
+  returned: when the task failed on an error answer from the service
+  type: dict
+  contains:
+    action:
+      description: The API action that failed.
+      type: str
+      sample: ListFlows
+    http_status:
+      description: The HTTP status of the answer.
+      type: int
+      sample: 429
+    code:
+      description: The service's error code.
+      type: str
+      sample: ResourceThrottled
+    message:
+      description: The service's error message.
+      type: str
+    request_id:
+      description: The service's request id, for support cases.
+      type: str
+"""
+
+import typing as t
+
+from ansible_collections.seed.cloudflow.plugins.module_utils._errors import FLOW_NOT_EXISTS, ApiError, CloudFlowError
+from ansible_collections.seed.cloudflow.plugins.module_utils._flows import describe_flow, flow_result, list_flows
+from ansible_collections.seed.cloudflow.plugins.module_utils._module import CloudFlowModule, check_name
+from ansible_collections.seed.cloudflow.plugins.module_utils._schedules import list_schedules, schedule_result
+
+
+def argument_spec() -> dict[str, dict[str, t.Any]]:
+    return {
+        "name": {"type": "str", "aliases": ["flow_name"]},
+        "name_prefix": {"type": "str"},
+        "include_schedules": {"type": "bool", "default": False},
+    }
+
+
+def read_flows(module: CloudFlowModule) -> list[dict[str, t.Any]]:
+    params = module.params
+    with module.client() as client:
+        if params["name"]:
+            found = describe_flow(client, params["name"])
+            flows = [found] if found else []
+        else:
+            flows = list(list_flows(client, params["name_prefix"] or None))
+        shaped = sorted((flow_result(flow) for flow in flows), key=lambda flow: flow["name"] or "")
+        if params["include_schedules"]:
+            for flow in list(shaped):
+                try:
+                    flow["schedules"] = [schedule_result(schedule, flow["name"]) for schedule in list_schedules(client, flow["name"])]
+                except ApiError as error:
+                    if error.code != FLOW_NOT_EXISTS:
+                        raise
+                    # Deleted (or being deleted) between the listing and now: it no longer exists.
+                    shaped.remove(flow)
+    return shaped
+
+
+def main() -> None:
+    module = CloudFlowModule(
+        argument_spec=argument_spec(),
+        mutually_exclusive=[("name", "name_prefix")],
+        supports_check_mode=True,
+    )
+    try:
+        module.check_connection_options()
+        if module.params["name"] is not None:
+            check_name("name", module.params["name"])
+        module.exit_json(changed=False, flows=read_flows(module))
+    except CloudFlowError as error:
+        module.fail_on_error(error)
+    except Exception as error:  # pylint: disable=broad-exception-caught
+        module.fail_unexpected(error)
+
+
+if __name__ == "__main__":
+    main()

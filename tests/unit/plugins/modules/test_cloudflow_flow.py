@@ -1,0 +1,247 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) seed.cloudflow contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import json
+import typing as t
+
+import pytest
+import yaml
+
+from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ApiError
+from ansible_collections.seed.cloudflow.plugins.module_utils._module import CloudFlowModule
+from ansible_collections.seed.cloudflow.plugins.modules import cloudflow_flow
+from ansible_collections.seed.cloudflow.tests.unit.plugins.modules.flow_service import FakeFlows
+
+CONNECTION = {"endpoint": "http://127.0.0.1:9", "access_key_id": "LTAIunit", "access_key_secret": "unit-secret"}
+DEFINITION = {"version": "v1", "type": "flow", "steps": [{"type": "pass", "name": "one"}]}
+DEFINITION_YAML = "version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: one\n"
+
+
+@pytest.fixture
+def service(monkeypatch: pytest.MonkeyPatch, module_exits: None) -> FakeFlows:
+    fake = FakeFlows()
+    monkeypatch.setattr(CloudFlowModule, "client", lambda self: fake)
+    return fake
+
+
+def run(run_main: t.Callable[..., dict[str, t.Any]], **args: t.Any) -> dict[str, t.Any]:
+    return run_main(cloudflow_flow.main, dict(CONNECTION, **args))
+
+
+def test_create_sends_every_given_setting(service: FakeFlows, run_main: t.Callable[..., dict[str, t.Any]]) -> None:
+    result = run(run_main, name="etl", definition=DEFINITION, description="nightly", role_arn="acs:ram::1:role/r",
+                 execution_mode="Express", environment={"A": "1", "PORT": 8080})
+    assert result["changed"] is True and not result.get("failed")
+    assert service.writes() == ["CreateFlow"]
+    sent = service.sent("CreateFlow")[0]
+    assert yaml.safe_load(sent["Definition"]) == DEFINITION
+    assert sent["Description"] == "nightly" and sent["Type"] == "FDL" and sent["ExecutionMode"] == "Express"
+    assert json.loads(sent["Environment"]) == {"Variables": [{"Name": "A", "Value": "1"}, {"Name": "PORT", "Value": "8080"}]}
+    flow = result["flow"]
+    assert flow["name"] == "etl" and flow["id"] == "flow-id-1" and flow["execution_mode"] == "Express"
+    assert flow["environment"] == {"A": "1", "PORT": "8080"} and flow["role_arn"] == "acs:ram::1:role/r"
+    assert result["changes"] == ["definition", "description", "type", "role_arn", "execution_mode", "environment"]
+
+
+@pytest.mark.parametrize("rerun_definition", [
+    pytest.param(DEFINITION, id="dict"),
+    pytest.param(DEFINITION_YAML.replace("  - ", "- ").replace("    name", "  name"), id="yaml-other-spacing"),
+    pytest.param(json.dumps(DEFINITION, sort_keys=True), id="json-other-order"),
+])
+def test_a_rerun_with_the_definition_in_another_form_sends_no_write(
+    service: FakeFlows, run_main: t.Callable[..., dict[str, t.Any]], rerun_definition: t.Any
+) -> None:
+    service.add("etl", definition=DEFINITION_YAML, description="nightly")
+    service.calls.clear()
+    result = run(run_main, name="etl", definition=rerun_definition, description="nightly", execution_mode="Standard")
+    assert result["changed"] is False and result["changes"] == []
+    assert service.writes() == []
+    assert "diff" not in result
+
+
+def test_an_update_sends_only_the_field_that_differs(service: FakeFlows, run_main: t.Callable[..., dict[str, t.Any]]) -> None:
+    service.add("etl", definition=DEFINITION_YAML, description="nightly", environment={"A": "1"})
+    service.calls.clear()
+    result = run(run_main, name="etl", definition=DEFINITION, description="nightly, now at 2am", environment={"A": "1"}, _ansible_diff=True)
+    assert result["changed"] is True and result["changes"] == ["description"]
+    assert service.writes() == ["UpdateFlow"]
+    assert service.sent("UpdateFlow") == [{"Name": "etl", "Description": "nightly, now at 2am"}]
+    # the UpdateFlow answer has no ExecutionMode: the result keeps the one read before
+    assert result["flow"]["description"] == "nightly, now at 2am" and result["flow"]["execution_mode"] == "Standard"
+    assert "description: nightly\n" in result["diff"]["before"]
+    assert "description: nightly, now at 2am\n" in result["diff"]["after"]
+
+
+def test_a_definition_change_shows_in_the_diff_as_readable_yaml(service: FakeFlows, run_main: t.Callable[..., dict[str, t.Any]]) -> None:
+    service.add("etl", definition=json.dumps(DEFINITION), description="nightly")
+    service.calls.clear()
+    changed = dict(DEFINITION, steps=[{"type": "pass", "name": "two"}])
+    result = run(run_main, name="etl", definition=changed, _ansible_diff=True)
+    assert result["changes"] == ["definition"]
+    before, after = result["diff"]["before"], result["diff"]["after"]
+    assert "definition: |\n" in before and "    name: one\n" in before
+    assert "definition: |\n" in after and "    name: two\n" in after
+    assert "{" not in before.split("definition:")[1]
+    assert yaml.safe_load(service.flows["etl"]["Definition"]) == changed
+
+
+def test_check_mode_sends_no_write_and_reports_what_a_real_run_would(service: FakeFlows, run_main: t.Callable[..., dict[str, t.Any]]) -> None:
+    service.add("etl", definition=DEFINITION_YAML, description="nightly")
+    service.calls.clear()
+    checked = run(run_main, name="etl", definition=DEFINITION, description="changed", environment={"B": "2"}, _ansible_check_mode=True)
+    assert service.writes() == []
+    assert service.flows["etl"]["Description"] == "nightly"
+    real = run(run_main, name="etl", definition=DEFINITION, description="changed", environment={"B": "2"})
+    assert checked["changed"] is real["changed"] is True
+    assert checked["changes"] == real["changes"] == ["description", "environment"]
+    for field in ("description", "environment", "definition", "execution_mode", "name", "id"):
+        assert checked["flow"][field] == real["flow"][field]
+
+
+def test_check_mode_create_sends_no_write(service: FakeFlows, run_main: t.Callable[..., dict[str, t.Any]]) -> None:
+    result = run(run_main, name="etl", definition=DEFINITION_YAML, description="d", _ansible_check_mode=True, _ansible_diff=True)
+    assert result["changed"] is True and service.writes() == []
+    assert result["flow"]["definition"] == DEFINITION_YAML and result["flow"]["id"] is None
+    assert result["diff"]["before"] == "" and "name: etl" in result["diff"]["after"]
+
+
+def test_an_execution_mode_change_fails_before_any_write(service: FakeFlows, run_main: t.Callable[..., dict[str, t.Any]]) -> None:
+    service.add("etl", execution_mode="")
+    service.calls.clear()
+    result = run(run_main, name="etl", execution_mode="Express", description="other")
+    assert result["failed"] is True
+    assert result["msg"].startswith("execution_mode: ")
+    assert "deleted" in result["msg"] and "created again" in result["msg"]
+    assert service.writes() == []
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"definition": DEFINITION}, "description: is required to create"),
+    ({"description": "d"}, "definition: is required to create"),
+])
+def test_create_without_definition_or_description_fails_without_a_write(
+    service: FakeFlows, run_main: t.Callable[..., dict[str, t.Any]], args: dict[str, t.Any], message: str
+) -> None:
+    result = run(run_main, name="etl", **args)
+    assert result["failed"] is True and result["msg"].startswith(message)
+    assert service.writes() == []
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"name": "9etl", "definition": DEFINITION}, "name: must be 1-128 characters"),
+    ({"name": "etl", "definition": "steps: [", "description": "d"}, "definition: is not valid YAML or JSON"),
+    ({"name": "etl", "definition": "[1]", "description": "d"}, "definition: must hold a mapping"),
+    ({"name": "etl", "definition": {"Name": "other", "Type": "StateMachine"}, "description": "d"}, "definition: names the flow 'other'"),
+    ({"name": "etl", "environment": {"A": True}}, "environment: the value of 'A'"),
+    ({"name": "etl", "force": True}, "force: is only valid with state=absent"),
+    ({"name": "etl", "wait": True}, "wait: is only valid with state=absent"),
+    ({"name": "etl", "type": ""}, "type: must not be empty"),
+    ({"name": "etl", "state": "absent", "wait_timeout": 0}, "wait_timeout: must be greater than zero"),
+])
+def test_bad_input_fails_before_any_request(
+    service: FakeFlows, run_main: t.Callable[..., dict[str, t.Any]], args: dict[str, t.Any], message: str
+) -> None:
+    result = run(run_main, **args)
+    assert result["failed"] is True
+    assert result["msg"].startswith(message), result["msg"]
+    assert service.calls == []
+
+
+def test_an_update_the_service_did_not_apply_fails(service: FakeFlows, run_main: t.Callable[..., dict[str, t.Any]]) -> None:
+    service.add("etl", role_arn="acs:ram::1:role/r")
+    original = service._UpdateFlow
+
+    def ignore_empty_role(params: dict[str, t.Any]) -> dict[str, t.Any]:
+        return original({key: value for key, value in params.items() if value != ""})
+
+    service._UpdateFlow = ignore_empty_role  # type: ignore[method-assign]
+    result = run(run_main, name="etl", role_arn="")
+    assert result["failed"] is True and result["changed"] is True
+    assert "does not show the new value of role_arn" in result["msg"]
+
+
+def test_service_errors_carry_code_message_and_request_id(service: FakeFlows, run_main: t.Callable[..., dict[str, t.Any]]) -> None:
+    service.add("etl")
+    service.inject("UpdateFlow", ApiError("UpdateFlow", 409, "ConcurrentUpdateError", "Update conflict, please retry.", "req-77", attempts=7))
+    result = run(run_main, name="etl", description="new")
+    assert result["failed"] is True
+    assert result["msg"].startswith("Flow 'etl': UpdateFlow failed: ConcurrentUpdateError (HTTP 409)")
+    assert "req-77" in result["msg"]
+    assert result["error"]["code"] == "ConcurrentUpdateError" and result["error"]["request_id"] == "req-77"
+    assert "unit-secret" not in json.dumps(result)
+
+
+# ---------------------------------------------------------------------------------------------
+# state=absent
+
+
+def busy(service: FakeFlows) -> None:
+    service.add("etl")
+    service.add_execution("etl", "run-1", "Running")
+    service.add_execution("etl", "run-2", "Starting")
+    service.schedules["etl"] = ["nightly"]
+    service.calls.clear()
+
+
+def test_absent_on_a_missing_flow_is_no_change(service: FakeFlows, run_main: t.Callable[..., dict[str, t.Any]]) -> None:
+    result = run(run_main, name="etl", state="absent", force=True, wait=True)
+    assert result["changed"] is False and result["flow"] is None
+    assert service.actions() == ["DescribeFlow"]
+
+
+def test_absent_refuses_a_busy_flow_listing_its_executions(service: FakeFlows, run_main: t.Callable[..., dict[str, t.Any]]) -> None:
+    busy(service)
+    result = run(run_main, name="etl", state="absent")
+    assert result["failed"] is True and result["changed"] is False
+    assert "2 execution(s) in progress: run-1 (Running), run-2 (Starting)" in result["msg"]
+    assert "force=true" in result["msg"]
+    assert [entry["name"] for entry in result["executions"]] == ["run-1", "run-2"]
+    assert service.writes() == []
+
+
+def test_absent_with_force_and_wait_stops_deletes_schedules_and_waits(
+    monkeypatch: pytest.MonkeyPatch, service: FakeFlows, run_main: t.Callable[..., dict[str, t.Any]]
+) -> None:
+    busy(service)
+    service.delete_reads = 2
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    result = run(run_main, name="etl", state="absent", force=True, wait=True, _ansible_diff=True)
+    assert result["changed"] is True and not result.get("failed")
+    assert service.writes() == ["StopExecution", "StopExecution", "DeleteSchedule", "DeleteFlow"]
+    assert all(entry["changed"] and entry["status_after"] == "Stopped" for entry in result["executions"])
+    assert result["deleted_schedules"] == ["nightly"]
+    assert result["flow"]["name"] == "etl"
+    assert service.actions()[-1] == "DescribeFlow" and "etl" not in service.flows
+    assert result["diff"]["after"] == "" and "name: etl" in result["diff"]["before"]
+    assert "force=true" in service.sent("StopExecution")[0]["Cause"]
+
+
+def test_absent_check_mode_writes_nothing_and_says_what_it_would_do(service: FakeFlows, run_main: t.Callable[..., dict[str, t.Any]]) -> None:
+    busy(service)
+    result = run(run_main, name="etl", state="absent", force=True, _ansible_check_mode=True)
+    assert result["changed"] is True
+    assert service.writes() == []
+    assert [entry["name"] for entry in result["executions"]] == ["run-1", "run-2"]
+    assert result["deleted_schedules"] == ["nightly"]
+
+
+def test_absent_of_an_idle_flow_deletes_its_schedules_and_the_flow(service: FakeFlows, run_main: t.Callable[..., dict[str, t.Any]]) -> None:
+    service.add("etl")
+    service.schedules["etl"] = ["a", "b"]
+    service.calls.clear()
+    result = run(run_main, name="etl", state="absent")
+    assert result["changed"] is True and result["deleted_schedules"] == ["a", "b"]
+    assert service.writes() == ["DeleteSchedule", "DeleteSchedule", "DeleteFlow"]
+
+
+def test_a_failed_deletion_after_stops_reports_the_changes(service: FakeFlows, run_main: t.Callable[..., dict[str, t.Any]]) -> None:
+    busy(service)
+    service.inject("DeleteFlow", ApiError("DeleteFlow", 412, "PreconditionFailed", "The resource to be modified has been changed.", "req-412"))
+    result = run(run_main, name="etl", state="absent", force=True)
+    assert result["failed"] is True and result["changed"] is True
+    assert result["deleted_schedules"] == ["nightly"]
+    assert result["error"]["code"] == "PreconditionFailed" and "req-412" in result["msg"]

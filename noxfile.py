@@ -113,8 +113,8 @@ def lint(session: nox.Session) -> None:
     if missing:
         session.warn('no SPDX-License-Identifier line in:\n  ' + '\n  '.join(missing))
         failures.append('%d source files without an SPDX line' % len(missing))
-    copy_root = toolchain.collections_root('core-' + LINT_CORE.version)
-    copy = toolchain.sync_copy('core-' + LINT_CORE.version)
+    copy_root = toolchain.collections_root('lint')
+    toolchain.sync_copy('lint')
     # ansible-lint resolves seed.cloudflow through ANSIBLE_COLLECTIONS_PATH (the copy); it warns if
     # scanning sys.path is switched off, so that stays on here.
     step('ansible-lint', 'ansible-lint', env={'ANSIBLE_COLLECTIONS_PATH': str(copy_root)})
@@ -127,7 +127,6 @@ def lint(session: nox.Session) -> None:
          '-p', 'ansible_collections.seed.cloudflow.plugins.module_utils',
          '-p', 'ansible_collections.seed.cloudflow.plugins.modules',
          env={'MYPYPATH': str(copy_root)}, success_codes=[0])
-    del copy
     if failures:
         session.error('failed: ' + '; '.join(failures))
 
@@ -202,7 +201,7 @@ def emulator(session: nox.Session) -> None:
 
 def build_and_install(session: nox.Session, install_root: Path) -> Path:
     """Build the artifact into build/ from a fresh copy and install it under install_root."""
-    copy = toolchain.sync_copy('build')
+    copy = toolchain.sync_copy(session.name)
     output = REPO / 'build'
     output.mkdir(exist_ok=True)
     for old in output.glob('seed-cloudflow-*.tar.gz'):

@@ -379,9 +379,11 @@ def fail(message: str) -> t.NoReturn:
 def command_ansible_test(arguments: argparse.Namespace) -> int:
     """ansible-test sanity|units|integration on a fresh copy, with the silent passes made failures."""
     core = CORE_BY_VERSION[arguments.core]
-    copy = sync_copy('core-' + core.version)
     kind = arguments.kind
-    env = loopback_env(collections_root('core-' + core.version))
+    # one copy per session, so that sessions running at the same time never delete each other's files
+    label = '%s-%s' % (kind, core.version)
+    copy = sync_copy(label)
+    env = loopback_env(collections_root(label))
     install_get_pip_standin()
     command = ['ansible-test', kind, '--local', '--color', 'yes']
     # sanity: no --python, so the controller runs on the venv's Python and compile/import run on

@@ -59,6 +59,13 @@ import os
 from ansible.plugins.callback import CallbackBase
 
 
+def _on(failed, skipped=False, item=False):
+    """A v2_runner_*on_* handler that records the result with the outcome its event stands for."""
+    def handler(self, result, **_ignored):
+        (self._record_item if item else self._record)(result, failed, skipped)
+    return handler
+
+
 class CallbackModule(CallbackBase):
     CALLBACK_VERSION = 2.0
     CALLBACK_TYPE = "aggregate"
@@ -100,26 +107,13 @@ class CallbackModule(CallbackBase):
         for name in self._names(result):
             self.items.setdefault(name, []).append(self._shaped(result, failed, skipped))
 
-    def v2_runner_on_ok(self, result, **_ignored):
-        self._record(result, failed=False)
-
-    def v2_runner_on_failed(self, result, **_ignored):
-        self._record(result, failed=True)
-
-    def v2_runner_on_unreachable(self, result, **_ignored):
-        self._record(result, failed=True)
-
-    def v2_runner_on_skipped(self, result, **_ignored):
-        self._record(result, failed=False, skipped=True)
-
-    def v2_runner_item_on_ok(self, result, **_ignored):
-        self._record_item(result, failed=False)
-
-    def v2_runner_item_on_failed(self, result, **_ignored):
-        self._record_item(result, failed=True)
-
-    def v2_runner_item_on_skipped(self, result, **_ignored):
-        self._record_item(result, failed=False, skipped=True)
+    # The event is the outcome (see _shaped).
+    v2_runner_on_ok = _on(failed=False)
+    v2_runner_on_failed = v2_runner_on_unreachable = _on(failed=True)
+    v2_runner_on_skipped = _on(failed=False, skipped=True)
+    v2_runner_item_on_ok = _on(failed=False, item=True)
+    v2_runner_item_on_failed = _on(failed=True, item=True)
+    v2_runner_item_on_skipped = _on(failed=False, skipped=True, item=True)
 
     def v2_playbook_on_stats(self, stats):
         path = os.environ.get("SEED_RELIABILITY_RESULTS")

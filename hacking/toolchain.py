@@ -465,8 +465,8 @@ def command_summary(arguments: argparse.Namespace) -> int:
         result = session['result']
         counts['failed' if result not in counts else result] += 1
         duration = session.get('duration')
-        detail = ', '.join(part for part in (session.get('reason') or '',
-                                              '%.0fs' % duration if duration else '') if part)
+        parts = [session.get('reason') or '', '%.0fs' % duration if duration else '']
+        detail = ', '.join(part for part in parts if part)
         say('  %-8s %s%s' % ({'success': 'PASSED'}.get(result, result.upper()), session['name'],
                              '  [%s]' % detail if detail else ''))
     _chosen, notes = test_matrix()

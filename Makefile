@@ -20,6 +20,9 @@ NOX_PYTHON := $(NOX_VENV)/bin/python
 # With SEED_CLOUDFLOW_CACHE set (parallel runs on one machine), the session venvs go there too.
 NOX_ENVDIR := $(if $(SEED_CLOUDFLOW_CACHE),$(shell $(BOOTSTRAP_PYTHON) hacking/toolchain.py cache-dir)/nox,.nox)
 REPORT = .cache/nox-report-$@.json
+# `make test` runs two sessions at a time (most of an integration or reliability run is waiting for
+# the emulator); JOBS=1 runs them one after the other, with their output as it comes.
+JOBS ?= 2
 
 # `make sanity CORES=2.21` runs sanity-2.21; without CORES, the cores `make test` runs. Only a
 # CORES given on the make command line counts (an environment variable of that name may mean
@@ -61,7 +64,7 @@ $(NOX): hacking/requirements-nox.txt
 	touch $@
 
 test: $(NOX)
-	$(call nox,test,)
+	$(call nox,test,--parallel $(JOBS))
 
 lint: $(NOX)
 	$(call nox,lint,-s lint)

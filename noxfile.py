@@ -34,10 +34,15 @@ HELPER = str(REPO / 'hacking' / 'toolchain.py')
 HACKING = REPO / 'hacking'
 EMULATOR_PACKAGE = str(REPO / 'tests' / 'emulator')
 
-nox.options.default_venv_backend = 'venv'
+# uv makes and fills venvs several times faster than venv + pip (hacking/requirements-nox.txt);
+# with plain `nox` and no uv installed, nox falls back to venv.
+nox.options.default_venv_backend = 'uv|venv'
 nox.options.download_python = 'never'  # only interpreters this machine has (no downloads here)
 nox.options.reuse_venv = 'yes'  # pip still runs on every use, so pinned requirements stay applied
 nox.options.error_on_missing_interpreters = True  # python= only ever names an interpreter that was run
+# Under `nox --parallel N` (make test uses 2) every session may run beside another, except sanity:
+# it is CPU-bound and ansible-test keeps its sanity venvs in one place under ~/.ansible.
+nox.options.allow_parallel = True
 
 MATRIX, NOT_TESTED = toolchain.test_matrix()
 LINT_CORE = MATRIX[-1] if MATRIX else toolchain.CORES[-1]
@@ -159,7 +164,7 @@ def _core_sessions(core: toolchain.Core) -> None:
         # `nox -t sanity` (make sanity) runs the cores of the test matrix
         return [kind] if default else []
 
-    @nox.session(name='sanity-' + core.version, python=python, default=default, tags=tags('sanity'))
+    @nox.session(name='sanity-' + core.version, python=python, default=default, tags=tags('sanity'), allow_parallel=False)
     def sanity(session: nox.Session) -> None:
         install_core(session, core)
         helper(session, 'ansible-test', 'sanity', core.version)
@@ -301,9 +306,12 @@ def soak(session: nox.Session) -> None:
 if antsibull_nox is not None:
     antsibull_nox.load_antsibull_nox_toml()
 
-# `nox` alone (and `make test`) runs these, in this order.
+# `nox` alone (and `make test`) runs these. The order suits `--parallel 2`: sanity runs alone first,
+# then the longest sessions start early.
 nox.options.sessions = [
-    'lint', 'docs-check', 'extra-checks', 'build-import-check',
-    *('%s-%s' % (kind, core.version) for core in MATRIX for kind in ('sanity', 'units', 'integration')),
-    'emulator', *('reliability-' + core.version for core in MATRIX), 'build',
+    *('sanity-' + core.version for core in MATRIX),
+    *('integration-' + core.version for core in MATRIX),
+    *('reliability-' + core.version for core in MATRIX),
+    'lint', 'emulator', *('units-' + core.version for core in MATRIX),
+    'docs-check', 'extra-checks', 'build-import-check', 'build',
 ]

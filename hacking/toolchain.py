@@ -274,7 +274,10 @@ def install_get_pip_standin() -> None:
     for version in sorted(versions):
         path = cache / ('get_pip_%s.py' % version.replace('.', '_'))
         if not path.exists() or path.read_text(encoding='utf-8') != content:
-            path.write_text(content, encoding='utf-8')
+            # written aside and renamed, so that a session running at the same time never reads half a file
+            partial = path.with_name('%s.%d.tmp' % (path.name, os.getpid()))
+            partial.write_text(content, encoding='utf-8')
+            partial.replace(path)
             say('wrote get-pip %s stand-in: %s' % (version, path))
 
 

@@ -716,6 +716,208 @@ def figure_bulk(emulator: Emulator, runner: Runner, sizes: t.Sequence[int], loop
 
 
 # ---------------------------------------------------------------------------------------------
+# figure 6: waiting for a bulk stop (issue 11)
+
+# Both sides' quotas are scaled by this factor for figures 6 and 7. Small enough that every quota binds at N=500
+# (DescribeExecution: burst 200, 20/s; StopExecution and the other actions: burst 40, 8/s), as at the real quotas.
+WINDOW_QUOTA_SCALE = 4.0
+DESCRIBE_QUOTA = (50.0, 5.0)
+# The emulator applies each stop this long after accepting it, so that a wait has something to wait for.
+WINDOW_STOP_DELAY = 1.0
+
+
+def window_client(emulator_url: str, scale: float) -> t.Any:
+    """A CloudFlowClient from the collection's module_utils, paced at the same scaled quotas as the module."""
+    from ansible_collections.seed.cloudflow.plugins.module_utils._credentials import Credentials
+    from ansible_collections.seed.cloudflow.plugins.module_utils._http import CloudFlowClient
+
+    return CloudFlowClient(emulator_url, Credentials(ACCESS_KEY_ID, ACCESS_KEY_SECRET, None, "bench"),
+                           user_agent="seed.cloudflow-bench bulk-wait", timeout=30.0, quota_scale=scale)
+
+
+def log_figures(log: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
+    requests = log["requests"]
+    return {
+        "requests_total": log["total"],
+        "requests_by_action": dict(log["counts"]),
+        "throttled_429": sum(1 for entry in requests if entry.get("http_status") == 429),
+        "throttled_429_by_action": {action: sum(1 for entry in requests if entry.get("action") == action and entry.get("http_status") == 429)
+                                    for action in sorted({str(entry.get("action")) for entry in requests})
+                                    if any(entry.get("action") == action and entry.get("http_status") == 429 for entry in requests)},
+        "other_errors": sum(1 for entry in requests if entry.get("http_status") not in (200, 429)),
+    }
+
+
+def figure_quiesce(emulator: Emulator, runner: Runner, flows: int, per_flow: int) -> t.Dict[str, t.Any]:
+    """One quiesce role run over flows x per_flow Running executions, each flow with two enabled schedules."""
+    scale = WINDOW_QUOTA_SCALE
+    emulator.reset(quota_scale=scale, stop_delay_seconds=WINDOW_STOP_DELAY)
+    flow_names = ["qf-{0:02d}".format(index) for index in range(flows)]
+    for flow in flow_names:
+        emulator.seed_bulk(flow, per_flow, "q-")
+        for schedule in ("hourly", "nightly"):
+            emulator.control("POST", "schedules", {"flow_name": flow, "name": schedule, "cron_expression": "0 0 0 1 1 ?",
+                                                   "payload": {"schedule": schedule}, "enable": True})
+    emulator.clear_requests()
+    block = {
+        "name": "quiesce {0} flows".format(flows),
+        "module_defaults": {"group/seed.cloudflow.cloudflow": {"quota_scale": scale}},
+        "block": [{"name": "quiesce", "ansible.builtin.import_role": {"name": "seed.cloudflow.quiesce"},
+                   "vars": {"quiesce_flow_prefix": "qf-", "quiesce_cause": "bench", "quiesce_wait_timeout": 600}}],
+    }
+    records = runner.run("quiesce-{0}x{1}".format(flows, per_flow), [block], timeout=900)
+    finished = [record for record in records if record["end"] is not None]
+    role_seconds = max(float(record["end"]) for record in finished) - min(float(record["start"]) for record in finished)
+    log = emulator.requests()
+    figures = log_figures(log)
+    calls: t.Dict[str, t.Dict[str, t.Any]] = {}
+    for action, count in sorted(figures["requests_by_action"].items()):
+        burst, rate = DESCRIBE_QUOTA if action in ("DescribeExecution", "GetExecutionHistory") else STOP_QUOTA
+        # The ceiling counts the calls the work needs (the accepted ones), not the retries of throttled ones.
+        accepted = sum(1 for entry in log["requests"] if entry.get("action") == action and entry.get("http_status") == 200)
+        calls[action] = {"calls": count, "accepted": accepted, "throttled_429": figures["throttled_429_by_action"].get(action, 0),
+                         "ceiling_seconds": max(0.0, accepted - burst * scale) / (rate * scale)}
+    ceiling = max(entry["ceiling_seconds"] for entry in calls.values()) if calls else 0.0
+    schedules = emulator.control("GET", "schedules")["schedules"]
+    not_stopped = sum(1 for flow in flow_names for entry in emulator.executions(flow).values() if entry.get("Status") != "Stopped")
+    failed_tasks = [record for record in records if record["status"] not in ("ok", "skipped")]
+    return {
+        "flows": flows,
+        "executions_per_flow": per_flow,
+        "schedules_enabled": 2 * flows,
+        "quota_scale": scale,
+        "module_quota_scale": scale,
+        "stop_delay_seconds": WINDOW_STOP_DELAY,
+        "role_seconds": role_seconds,
+        "role_status": "ok" if not failed_tasks else "failed",
+        "tasks": len(records),
+        "ceiling_seconds": ceiling,
+        "ceiling_formula": "max over actions of max(0, calls - burst) / rate, burst and rate scaled by {0:g}".format(scale),
+        "ratio_to_ceiling": role_seconds / ceiling if ceiling else None,
+        "calls": calls,
+        "requests_total": figures["requests_total"],
+        "throttled_429": figures["throttled_429"],
+        "other_errors": figures["other_errors"],
+        # A 429 fails something only when the module gives up after its retries: the task then fails.
+        "failed_by_429": len(failed_tasks),
+        "schedules_disabled": sum(1 for entry in schedules if not entry.get("Enable")),
+        "executions_stopped": flows * per_flow - not_stopped,
+        "not_stopped": not_stopped,
+    }
+
+
+def figure_bulk_wait(emulator: Emulator, runner: Runner, count: int) -> t.Dict[str, t.Any]:
+    """Bulk stop of N with wait=true: the module (ListExecutions watch) against the per-execution long-poll."""
+    scale = WINDOW_QUOTA_SCALE
+    stop_burst, stop_rate = STOP_QUOTA[0] * scale, STOP_QUOTA[1] * scale
+    ceiling = max(0.0, count - stop_burst) / stop_rate
+    describe_ceiling = max(0.0, count - DESCRIBE_QUOTA[0] * scale) / (DESCRIBE_QUOTA[1] * scale)
+    flow = "waitflow"
+    emulator.reset(quota_scale=scale, stop_delay_seconds=WINDOW_STOP_DELAY)
+    emulator.seed_bulk(flow, count, "w-")
+    emulator.clear_requests()
+    task = {"name": "bulk wait {0}".format(count),
+            MODULE: {"flow_name": flow, "filters": {}, "state": "stopped", "quota_scale": scale, "wait": True,
+                     "wait_timeout": int(ceiling * 3 + 120)}}
+    record = runner.run("bulk-wait-{0}".format(count), [task], timeout=ceiling * 3 + 300)[0]
+    executions = emulator.executions(flow)
+    module = dict(log_figures(emulator.requests()), task_seconds=duration(record), task_status=record["status"],
+                  not_stopped=sum(1 for entry in executions.values() if entry.get("Status") != "Stopped"))
+
+    # The per-execution long-poll (the wait before issue 11), in this process, through the same library.
+    if runner.collections not in sys.path:
+        sys.path.insert(0, runner.collections)
+    from ansible_collections.seed.cloudflow.plugins.module_utils._bulk_stop import stop_in_progress
+
+    emulator.reset(quota_scale=scale, stop_delay_seconds=WINDOW_STOP_DELAY)
+    emulator.seed_bulk(flow, count, "w-")
+    emulator.clear_requests()
+    client = window_client(emulator.url, scale)
+    started = time.monotonic()
+    try:
+        outcome = stop_in_progress(client, flow, wait=True, wait_timeout=ceiling * 3 + 120, wait_strategy="long_poll")
+    finally:
+        client.close()
+    old_seconds = time.monotonic() - started
+    executions = emulator.executions(flow)
+    long_poll = dict(log_figures(emulator.requests()), task_seconds=old_seconds, failed=len(outcome.failed),
+                     not_stopped=sum(1 for entry in executions.values() if entry.get("Status") != "Stopped"))
+    return {
+        "n": count,
+        "quota_scale": scale,
+        "module_quota_scale": scale,
+        "stop_delay_seconds": WINDOW_STOP_DELAY,
+        "stop_ceiling_seconds": ceiling,
+        "describe_ceiling_seconds": describe_ceiling,
+        "ceiling_formula": "(N - burst) / rate for StopExecution, burst {0:g} and rate {1:g}/s after scaling".format(stop_burst, stop_rate),
+        "module": dict(module, ratio_to_ceiling=module["task_seconds"] / ceiling if ceiling else None),
+        "long_poll_in_process": dict(long_poll, ratio_to_ceiling=old_seconds / ceiling if ceiling else None),
+        "method": ("module: one cloudflow_execution task (filters: {{}}, wait: true) through ansible-playbook; long-poll: "
+                   "stop_in_progress(wait_strategy='long_poll') called in the benchmark process (no process start-up), "
+                   "one DescribeExecution long-poll per execution; emulator and clients at quota_scale {0:g}").format(scale),
+    }
+
+
+def window_rows(figures: t.Mapping[str, t.Any]) -> t.List[t.Dict[str, str]]:
+    """Rows of figures 6 and 7, in the table's shape."""
+    rows: t.List[t.Dict[str, str]] = []
+
+    def row(figure: str, metric: str, value: str, target: str = "", ok: t.Optional[bool] = None) -> None:
+        rows.append({"figure": figure, "metric": metric, "value": value, "target": target,
+                     "verdict": verdict(ok) if target else ""})
+
+    six = figures.get("bulk_wait")
+    if six and "error" not in six:
+        label = "N={0}, quota_scale {1:g}".format(six["n"], six["quota_scale"])
+        module, old = six["module"], six["long_poll_in_process"]
+        ratio = module["ratio_to_ceiling"]
+        row("6 bulk wait", label + ": task time vs StopExecution ceiling {0}".format(fmt_s(six["stop_ceiling_seconds"], 1)),
+            "{0} = {1}".format(fmt_s(module["task_seconds"], 2), "{0:.2f}x".format(ratio) if ratio else "n/a"),
+            "<= 1.10x", None if ratio is None else ratio <= 1.10)
+        describes = module["requests_by_action"].get("DescribeExecution", 0)
+        row("6 bulk wait", label + ": DescribeExecution calls", str(describes), "<= {0:g}".format(six["n"] / 10),
+            describes <= six["n"] / 10)
+        row("6 bulk wait", label + ": ListExecutions / StopExecution calls, 429s, not stopped", "{0} / {1}, {2}, {3}".format(
+            module["requests_by_action"].get("ListExecutions", 0), module["requests_by_action"].get("StopExecution", 0),
+            module["throttled_429"], module["not_stopped"]))
+        old_ratio = old["ratio_to_ceiling"]
+        row("6 bulk wait", label + ": per-execution long-poll (before), in process: time, DescribeExecution calls",
+            "{0} = {1}, {2}".format(fmt_s(old["task_seconds"], 2), "{0:.2f}x".format(old_ratio) if old_ratio else "n/a",
+                                    old["requests_by_action"].get("DescribeExecution", 0)))
+    elif six:
+        row("6 bulk wait", "not measured", six["error"])
+    seven = figures.get("quiesce")
+    if seven and "error" not in seven:
+        label = "{0} flows x {1} executions, {2} schedules".format(seven["flows"], seven["executions_per_flow"], seven["schedules_enabled"])
+        ratio = seven["ratio_to_ceiling"]
+        row("7 quiesce", label + ": role time vs ceiling {0}".format(fmt_s(seven["ceiling_seconds"], 1)),
+            "{0} = {1}".format(fmt_s(seven["role_seconds"], 2), "{0:.2f}x".format(ratio) if ratio else "n/a"))
+        for action, entry in sorted(seven["calls"].items()):
+            row("7 quiesce", "{0}: calls, accepted (429s), ceiling".format(action), "{0}, {1} ({2}), {3}".format(
+                entry["calls"], entry["accepted"], entry["throttled_429"], fmt_s(entry["ceiling_seconds"], 1)))
+        row("7 quiesce", label + ": failures caused by 429 / schedules disabled / executions stopped", "{0} / {1} / {2}".format(
+            seven["failed_by_429"], seven["schedules_disabled"], seven["executions_stopped"]), "0 failed",
+            seven["failed_by_429"] == 0 and seven["role_status"] == "ok")
+    elif seven:
+        row("7 quiesce", "not measured", seven["error"])
+    return rows
+
+
+def window_method_paragraphs() -> t.List[str]:
+    return [
+        "6. **Bulk wait.** N Running executions are seeded in an emulator that applies each stop {0:g} s after".format(WINDOW_STOP_DELAY),
+        "   accepting it, with every quota scaled by {0:g} on both sides. One ``cloudflow_execution`` task with".format(WINDOW_QUOTA_SCALE),
+        "   ``filters: {}`` and ``wait: true`` stops and waits for them; its time, from the callback, is compared with the",
+        "   StopExecution ceiling ``(N - burst) / rate``. The same stop with one ``DescribeExecution`` long-poll per",
+        "   execution (the wait before the paged watch) runs in the benchmark process through the same library.",
+        "7. **Quiesce.** Flows with Running executions and two enabled schedules each; one ``seed.cloudflow.quiesce``",
+        "   run over all of them (disable the schedules, stop, wait), quotas scaled on both sides. The ceiling adds, per",
+        "   phase, ``max(0, calls - burst) / rate`` of the action that binds; calls and 429 answers per action come",
+        "   from the emulator's request log.",
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
 # report
 
 
@@ -832,6 +1034,7 @@ def build_rows(results: t.Dict[str, t.Any], quick: bool) -> t.List[t.Dict[str, s
             row("5 memory", "peak RSS, bulk stop N=500", "not measured (quick run)" if quick else "not measured", "<= 96 MiB", None)
     elif five:
         row("5 memory", "not measured", five["error"])
+    rows += window_rows(figures)
     return rows
 
 
@@ -1116,8 +1319,9 @@ def method_paragraphs(results: t.Mapping[str, t.Any]) -> t.List[str]:
         "5. **Memory.** The task's ``ansible_python_interpreter`` is a small shim that runs the real Python as a child",
         "   and reads ``getrusage(RUSAGE_CHILDREN).ru_maxrss``: the peak resident set of the process that runs the",
         "   AnsiballZ payload (the module runs inside that process).",
-        "",
     ]
+    out += window_method_paragraphs()
+    out.append("")
     return out
 
 
@@ -1242,6 +1446,9 @@ def main() -> int:
         "stop_delay_seconds": 3.0,
         "bulk_sizes": [50] if quick else [100, 500],
         "loop_size": 5 if quick else 20,
+        "bulk_wait_size": 100 if quick else 500,
+        "quiesce_flows": 3 if quick else 10,
+        "quiesce_executions": 20 if quick else 50,
     }
     started = time.monotonic()
     workdir = tempfile.mkdtemp(prefix="cloudflow-bench-")
@@ -1266,6 +1473,9 @@ def main() -> int:
                                                                    settings["stop_delay_seconds"], settings["poll_trials"],
                                                                    settings["wait_split_trials"])),
             ("bulk", "figure 4: bulk stop", lambda: figure_bulk(emulator, runner, settings["bulk_sizes"], settings["loop_size"])),
+            ("bulk_wait", "figure 6: waiting for a bulk stop", lambda: figure_bulk_wait(emulator, runner, settings["bulk_wait_size"])),
+            ("quiesce", "figure 7: quiesce", lambda: figure_quiesce(emulator, runner, settings["quiesce_flows"],
+                                                                    settings["quiesce_executions"])),
         ]
         for key, title, step in steps:
             if time.monotonic() - started > args.budget:

@@ -228,8 +228,9 @@ def _fires_on(schedule: Schedule, day: date, zone: tzinfo, descending: bool) -> 
     """The fire instants of one local day, in UTC, in wall-clock order.
 
     Around DST changes the service may skip or repeat runs (reference 1.3; which, is not documented). Here a
-    wall time that does not exist that day is skipped and a repeated one fires once, at its first occurrence:
-    that keeps instants in the same order as wall times, which the searches rely on.
+    wall time that does not exist that day is skipped, as the Go cron library whose syntax CloudFlow's matches
+    does (ISC cron would run it at the change instead), and a repeated one fires once, at its first
+    occurrence. That also keeps instants in the same order as wall times, which the searches rely on.
     """
     hours = tuple(reversed(schedule.hours)) if descending else schedule.hours
     minutes = tuple(reversed(schedule.minutes)) if descending else schedule.minutes

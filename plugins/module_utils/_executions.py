@@ -18,6 +18,7 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._errors import (
     CloudFlowError,
     NotFoundError,
 )
+from ansible_collections.seed.cloudflow.plugins.module_utils._http import iterate_pages
 
 if t.TYPE_CHECKING:
     from ansible_collections.seed.cloudflow.plugins.module_utils._http import CloudFlowClient
@@ -168,22 +169,15 @@ def list_executions(
     started_after: t.Optional[str] = None,
     started_before: t.Optional[str] = None,
 ) -> t.Iterator[dict[str, t.Any]]:
-    """Every execution of a flow matching the filters, following NextToken across pages."""
+    """Every execution of a flow matching the filters, across pages (iterate_pages says when a listing ends)."""
     params: dict[str, t.Any] = {
         "FlowName": flow_name,
-        "Limit": LIST_PAGE_SIZE,
         "Status": status,
         "ExecutionNamePrefix": name_prefix,
         "StartedTimeBegin": started_after,
         "StartedTimeEnd": started_before,
     }
-    while True:
-        page = client.call("ListExecutions", params)
-        yield from page.get("Executions") or []
-        next_token = page.get("NextToken")
-        if not next_token:
-            return
-        params["NextToken"] = next_token
+    return iterate_pages(client, "ListExecutions", params, "Executions", LIST_PAGE_SIZE)
 
 
 def list_in_progress_executions(
@@ -207,20 +201,15 @@ def list_in_progress_executions(
 
 def execution_history(client: CloudFlowClient, flow_name: str, name: str) -> list[dict[str, t.Any]]:
     """Every history event of an execution, in snake_case, across pages."""
-    params: dict[str, t.Any] = {"FlowName": flow_name, "ExecutionName": name, "Limit": HISTORY_PAGE_SIZE}
-    events: list[dict[str, t.Any]] = []
-    while True:
-        page = client.call("GetExecutionHistory", params)
-        for event in page.get("Events") or []:
-            events.append({
-                "event_id": event.get("EventId"),
-                "schedule_event_id": event.get("ScheduleEventId"),
-                "type": event.get("Type"),
-                "step_name": event.get("StepName"),
-                "time": event.get("Time"),
-                "event_detail": _json_or_text(event.get("EventDetail")),
-            })
-        next_token = page.get("NextToken")
-        if not next_token:
-            return events
-        params["NextToken"] = next_token
+    params = {"FlowName": flow_name, "ExecutionName": name}
+    return [
+        {
+            "event_id": event.get("EventId"),
+            "schedule_event_id": event.get("ScheduleEventId"),
+            "type": event.get("Type"),
+            "step_name": event.get("StepName"),
+            "time": event.get("Time"),
+            "event_detail": _json_or_text(event.get("EventDetail")),
+        }
+        for event in iterate_pages(client, "GetExecutionHistory", params, "Events", HISTORY_PAGE_SIZE)
+    ]

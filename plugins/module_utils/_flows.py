@@ -20,6 +20,7 @@ import typing as t
 from ansible_collections.seed.cloudflow.plugins.module_utils._bulk_stop import stop_in_progress
 from ansible_collections.seed.cloudflow.plugins.module_utils._errors import FLOW_NOT_EXISTS, ApiError, CloudFlowError, ConfigurationError
 from ansible_collections.seed.cloudflow.plugins.module_utils._executions import execution_result, list_in_progress_executions
+from ansible_collections.seed.cloudflow.plugins.module_utils._http import iterate_pages
 from ansible_collections.seed.cloudflow.plugins.module_utils._schedules import delete_schedule, list_schedules
 
 if t.TYPE_CHECKING:
@@ -58,6 +59,10 @@ UPDATABLE_FIELDS = (
     ("role_arn", "RoleArn"),
     ("environment", "Environment"),
 )
+# Every option CreateFlow takes, in the same order (the execution mode is set on create only). ExternalStorageLocation
+# and ResourceGroupId are not managed: DescribeFlow does not return the first, and moving a flow between resource
+# groups is not a flow setting this collection models.
+OPTION_FIELDS = UPDATABLE_FIELDS[:4] + (("execution_mode", "ExecutionMode"),) + UPDATABLE_FIELDS[4:]
 
 
 class DeleteWaitTimeout(CloudFlowError):
@@ -75,14 +80,16 @@ def load_definition(option: str, value: t.Any) -> dict[str, t.Any]:
     if isinstance(value, dict):
         return value
     if not isinstance(value, str):
-        raise ConfigurationError(option, "must be a dict or a YAML or JSON string; got a {0}".format(type(value).__name__))
+        raise ConfigurationError(option, "must be a dict or a YAML or JSON string; got {0}".format(type(value).__name__))
     try:
         document = yaml.safe_load(value)
     except yaml.YAMLError as exc:
         raise ConfigurationError(option, "is not valid YAML or JSON: {0}".format(" ".join(str(exc).split())))
+    if document is None:
+        raise ConfigurationError(option, "must hold a mapping (a flow definition document); the text is empty")
     if not isinstance(document, dict):
         raise ConfigurationError(
-            option, "must hold a mapping (a flow definition document); the text holds a {0}".format(type(document).__name__)
+            option, "must hold a mapping (a flow definition document); the text holds {0}".format(type(document).__name__)
         )
     return document
 
@@ -157,7 +164,7 @@ def environment_from_option(option: str, value: t.Optional[t.Mapping[str, t.Any]
         if isinstance(variable, bool) or not isinstance(variable, (str, int, float)):
             raise ConfigurationError(
                 option,
-                "the value of {0!r} must be a string or a number (the service stores text); got a {1}".format(name, type(variable).__name__),
+                "the value of {0!r} must be a string or a number (the service stores text); got {1}".format(name, type(variable).__name__),
             )
         variables[name] = variable if isinstance(variable, str) else str(variable)
     return variables
@@ -181,13 +188,37 @@ def environment_from_service(raw: t.Any) -> dict[str, str]:
     return variables
 
 
-def environment_document(variables: t.Mapping[str, str]) -> dict[str, t.Any]:
-    return {"Variables": [{"Name": name, "Value": variables[name]} for name in sorted(variables)]}
+def environment_descriptions(raw: t.Any) -> dict[str, str]:
+    """The per-variable descriptions of the service's Environment, name -> description (non-empty ones only)."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw) if raw.strip() else {}
+        except ValueError:
+            return {}
+    if not isinstance(raw, dict):
+        return {}
+    return {
+        variable["Name"]: variable["Description"]
+        for variable in raw.get("Variables") or []
+        if isinstance(variable, dict) and variable.get("Name") and isinstance(variable.get("Description"), str) and variable["Description"]
+    }
 
 
-def environment_text(variables: t.Mapping[str, str]) -> str:
+def environment_document(variables: t.Mapping[str, str], descriptions: t.Optional[t.Mapping[str, str]] = None) -> dict[str, t.Any]:
+    """The Environment object; a variable the flow already has keeps the description the service holds for it
+    (the option manages values only, and sending the whole set would otherwise drop them)."""
+    document = []
+    for name in sorted(variables):
+        variable = {"Name": name, "Value": variables[name]}
+        if descriptions and name in descriptions:
+            variable["Description"] = descriptions[name]
+        document.append(variable)
+    return {"Variables": document}
+
+
+def environment_text(variables: t.Mapping[str, str], descriptions: t.Optional[t.Mapping[str, str]] = None) -> str:
     """The form field the API takes: the Environment object as JSON text."""
-    return json.dumps(environment_document(variables), separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(environment_document(variables, descriptions), separators=(",", ":"), ensure_ascii=False)
 
 
 # -- result shape ------------------------------------------------------------------------------------------------------
@@ -240,7 +271,7 @@ class FlowSpec:
         name: str,
         definition: t.Any = None,
         description: t.Optional[str] = None,
-        type_: t.Optional[str] = DEFAULT_TYPE,
+        type_: t.Optional[str] = None,
         role_arn: t.Optional[str] = None,
         execution_mode: t.Optional[str] = None,
         environment: t.Optional[t.Mapping[str, t.Any]] = None,
@@ -261,7 +292,7 @@ class FlowSpec:
         self.environment = environment_from_option("environment", environment)
 
     def create_params(self) -> dict[str, t.Any]:
-        """CreateFlow's parameters. Definition and Description are required by the API."""
+        """CreateFlow's parameters. Definition, Description and Type are required by the API; an omitted type is FDL."""
         if self.definition_text is None:
             raise ConfigurationError("definition", "is required to create flow {0!r}, which does not exist".format(self.name))
         if self.description is None:
@@ -278,6 +309,11 @@ class FlowSpec:
             "Environment": None if self.environment is None else environment_text(self.environment),
         }
 
+    def create_options(self) -> list[str]:
+        """The options a create sends, in OPTION_FIELDS order: the ones the task set, and type (FDL when omitted)."""
+        sent = self.create_params()
+        return [option for option, field in OPTION_FIELDS if sent.get(field) is not None]
+
     def check_immutable(self, flow: t.Mapping[str, t.Any]) -> None:
         """Fail, before any write, on a change that UpdateFlow cannot make."""
         current = normalise_execution_mode(flow.get("ExecutionMode"))
@@ -285,7 +321,9 @@ class FlowSpec:
             raise ConfigurationError(
                 "execution_mode",
                 "flow {0!r} runs in {1} mode and the service sets the execution mode only when a flow is created; to run it in {2} "
-                "mode the flow must be deleted (state=absent) and created again".format(self.name, current, self.execution_mode),
+                "mode the flow must be deleted and created again: delete it with state: absent and wait: true (the service deletes "
+                "asynchronously, so without wait a create right after can still find the old flow), then create it".format(
+                    self.name, current, self.execution_mode),
             )
 
     def changed_options(self, flow: t.Mapping[str, t.Any]) -> list[str]:
@@ -303,14 +341,18 @@ class FlowSpec:
             changed.append("environment")
         return changed
 
-    def update_params(self, changed: t.Iterable[str]) -> dict[str, t.Any]:
-        """UpdateFlow's parameters: the name and only the fields that differ."""
+    def update_params(self, changed: t.Iterable[str], flow: t.Optional[t.Mapping[str, t.Any]] = None) -> dict[str, t.Any]:
+        """UpdateFlow's parameters: the name and only the fields that differ.
+
+        The environment keeps the descriptions the service holds (in ``flow``) for the variables the task keeps.
+        """
+        descriptions = environment_descriptions(flow.get("Environment")) if flow is not None else None
         wire = {
             "definition": self.definition_text,
             "description": self.description,
             "type": self.type,
             "role_arn": self.role_arn,
-            "environment": None if self.environment is None else environment_text(self.environment),
+            "environment": None if self.environment is None else environment_text(self.environment, descriptions),
         }
         params: dict[str, t.Any] = {"Name": self.name}
         for option, field in UPDATABLE_FIELDS:
@@ -327,7 +369,7 @@ class FlowSpec:
             record["ExecutionMode"] = self.execution_mode or STANDARD
         else:
             record = dict(flow)
-            record.update(self.update_params(changed))
+            record.update(self.update_params(changed, flow))
         if "Environment" in record and isinstance(record["Environment"], str):
             record["Environment"] = json.loads(record["Environment"])
         return record
@@ -352,17 +394,10 @@ def describe_flow(client: CloudFlowClient, name: str) -> t.Optional[dict[str, t.
 
 
 def list_flows(client: CloudFlowClient, name_prefix: t.Optional[str] = None) -> t.Iterator[dict[str, t.Any]]:
-    """Every flow, following NextToken across pages; the prefix filter is applied here (ListFlows has none)."""
-    params: dict[str, t.Any] = {"Limit": LIST_FLOWS_PAGE_SIZE}
-    while True:
-        page = client.call("ListFlows", params)
-        for flow in page.get("Flows") or []:
-            if not name_prefix or str(flow.get("Name", "")).startswith(name_prefix):
-                yield flow
-        next_token = page.get("NextToken")
-        if not next_token:
-            return
-        params["NextToken"] = next_token
+    """Every flow, across pages; the prefix filter is applied here (ListFlows has none)."""
+    for flow in iterate_pages(client, "ListFlows", {}, "Flows", LIST_FLOWS_PAGE_SIZE):
+        if not name_prefix or str(flow.get("Name", "")).startswith(name_prefix):
+            yield flow
 
 
 def _record(answer: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
@@ -457,6 +492,8 @@ class FlowRemoval:
         self.schedules: list[str] = []
         self.deleted_schedules: list[str] = []
         self.flow_deleted = False
+        # FlowNotExists from a listing after DescribeFlow found the flow: it was deleted meanwhile, nothing was done.
+        self.vanished = False
 
     @property
     def changed(self) -> bool:
@@ -488,37 +525,62 @@ def remove_flow(
     (their fate on DeleteFlow is not documented) and the flow. In check mode only read.
 
     Raises FlowBusy before any write when executions are in progress and force is off, FlowRemovalError when a step
-    fails after earlier ones changed something, and ApiError when the first step fails.
+    fails after earlier ones changed something, and the error itself (ApiError, TransportError) when the first step
+    fails. A FlowNotExists from the listings means the flow went away after it was read: the removal then reports
+    ``vanished`` and has done nothing.
     """
     name = flow["Name"]
     removal = FlowRemoval(flow)
-    if force:
-        outcome = stop_in_progress(client, name, cause=cause, check_mode=check_mode)
-        removal.executions = outcome.executions
-        if outcome.failed:
-            raise FlowRemovalError(removal, outcome.message() + "; the flow and its schedules were left in place")
-    else:
-        running = list_in_progress_executions(client, name)
-        if running:
-            raise FlowBusy(name, running)
-    step = "ListSchedules"
+    step = "ListExecutions"
     try:
+        if force:
+            outcome = stop_in_progress(client, name, cause=cause, check_mode=check_mode)
+            removal.executions = outcome.executions
+            if outcome.failed:
+                raise FlowRemovalError(removal, outcome.message() + "; the flow and its schedules were left in place")
+        else:
+            running = list_in_progress_executions(client, name)
+            if running:
+                raise FlowBusy(name, running)
+        step = "ListSchedules"
         removal.schedules = [schedule["ScheduleName"] for schedule in list_schedules(client, name)]
-        if check_mode:
+    except (FlowBusy, FlowRemovalError):
+        raise
+    except ApiError as error:
+        if error.code == FLOW_NOT_EXISTS:
+            # Deleted by someone else since DescribeFlow found it: already absent; only the stops (if any) were ours.
+            removal.vanished = True
             return removal
+        if not removal.changed:
+            raise
+        raise FlowRemovalError(removal, "Flow {0!r}: {1} failed after earlier changes: {2}".format(name, step, error), error)
+    except CloudFlowError as error:
+        if not removal.changed:
+            raise
+        raise FlowRemovalError(removal, "Flow {0!r}: {1} failed after earlier changes: {2}".format(name, step, error))
+    if check_mode:
+        return removal
+    step = "DeleteSchedule"
+    try:
         for schedule_name in removal.schedules:
             step = "deleting schedule {0!r}".format(schedule_name)
             if delete_schedule(client, name, schedule_name):
                 removal.deleted_schedules.append(schedule_name)
         step = "DeleteFlow"
         removal.flow_deleted = delete_flow(client, name)
-    except ApiError as error:
+    except CloudFlowError as error:
         if not removal.changed:
             raise
-        raise FlowRemovalError(removal, "Flow {0!r}: {1} failed after earlier changes: {2}".format(name, step, error), error)
+        raise FlowRemovalError(
+            removal, "Flow {0!r}: {1} failed after earlier changes: {2}".format(name, step, error), error if isinstance(error, ApiError) else None
+        )
     if wait:
         try:
             wait_until_deleted(client, name, wait_timeout, clock=clock, sleep=sleep)
+        except DeleteWaitTimeout as error:
+            raise FlowRemovalError(removal, str(error))
         except CloudFlowError as error:
-            raise FlowRemovalError(removal, str(error), error if isinstance(error, ApiError) else None)
+            raise FlowRemovalError(
+                removal, "Flow {0!r}: waiting for the deletion failed: {1}".format(name, error), error if isinstance(error, ApiError) else None
+            )
     return removal

@@ -647,3 +647,32 @@ class CloudFlowClient(RpcClient):
 
     def __enter__(self) -> CloudFlowClient:
         return self
+
+
+def iterate_pages(
+    client: RpcClient,
+    action: str,
+    params: t.Mapping[str, object],
+    items_key: str,
+    page_size: t.Optional[int] = None,
+) -> t.Iterator[t.Dict[str, t.Any]]:
+    """Every item of a listing action (ListFlows, ListSchedules, ListExecutions, ...), page by page, following NextToken.
+
+    The listing ends when an answer has no NextToken (or an empty one), and also when an answer hands back a token
+    this listing has already sent: a service whose token does not advance (ListSchedules documents its token as the
+    flow's name) would otherwise be asked for the same page again and again, spending the account's quota of two
+    calls a second. The page size, when given, is sent as Limit.
+    """
+    request = dict(params)
+    if page_size is not None:
+        request["Limit"] = page_size
+    sent_tokens = set()  # type: t.Set[object]
+    while True:
+        page = client.call(action, request)
+        for item in page.get(items_key) or []:
+            yield item
+        next_token = page.get("NextToken")
+        if not next_token or next_token in sent_tokens:
+            return
+        sent_tokens.add(next_token)
+        request["NextToken"] = next_token

@@ -14,6 +14,7 @@ import json
 import typing as t
 
 from ansible_collections.seed.cloudflow.plugins.module_utils._errors import FLOW_NOT_EXISTS, ApiError
+from ansible_collections.seed.cloudflow.plugins.module_utils._http import iterate_pages
 
 if t.TYPE_CHECKING:
     from ansible_collections.seed.cloudflow.plugins.module_utils._http import CloudFlowClient
@@ -78,7 +79,7 @@ def schedule_result(raw: t.Mapping[str, t.Any], flow_name: str) -> dict[str, t.A
         "id": raw.get("ScheduleId"),
         "cron_expression": raw.get("CronExpression"),
         "payload": parse_payload(raw.get("Payload")),
-        "description": raw.get("Description"),
+        "description": raw.get("Description") or "",
         "enabled": _enabled(raw.get("Enable")),
         "created_time": raw.get("CreatedTime") or None,
         "last_modified_time": raw.get("LastModifiedTime") or None,
@@ -96,15 +97,8 @@ def describe_schedule(client: CloudFlowClient, flow_name: str, name: str) -> t.O
 
 
 def list_schedules(client: CloudFlowClient, flow_name: str, page_size: int = LIST_PAGE_SIZE) -> t.Iterator[dict[str, t.Any]]:
-    """Every schedule of a flow, following NextToken across pages. FlowNotExists is raised."""
-    params: dict[str, t.Any] = {"FlowName": flow_name, "Limit": page_size}
-    while True:
-        page = client.call("ListSchedules", params)
-        yield from page.get("Schedules") or []
-        next_token = page.get("NextToken")
-        if not next_token:
-            return
-        params["NextToken"] = next_token
+    """Every schedule of a flow, across pages (iterate_pages stops on a token that does not advance). FlowNotExists is raised."""
+    return iterate_pages(client, "ListSchedules", {"FlowName": flow_name}, "Schedules", page_size)
 
 
 def _change_params(changes: t.Mapping[str, t.Any]) -> dict[str, t.Any]:

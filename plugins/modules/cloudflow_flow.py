@@ -66,8 +66,10 @@ options:
   type:
     description:
       - The type of the definition. The service documents V(FDL) only.
+      - No default. When not given, a new flow is created with V(FDL) (the C(CreateFlow) API requires a type) and the
+        type of an existing flow is neither compared nor changed, so a flow whose service reports another type stays
+        as it is.
     type: str
-    default: FDL
   role_arn:
     description:
       - The RAM role the service assumes to run the flow's steps, for example V(acs:ram::1234567890123456:role/cloudflow-run).
@@ -85,6 +87,8 @@ options:
     description:
       - The flow's environment variables, as a dict of name to value. Values are text; numbers are sent as their text.
       - The whole set is managed; V({}) removes every variable. When not given, the variables are left as they are.
+      - Only names and values are managed and compared. The service also keeps a description per variable; a variable
+        the flow already has keeps the service's description when the set is sent, a new variable has none.
     type: dict
   force:
     description:
@@ -96,6 +100,9 @@ options:
     description:
       - With O(state=absent), return only once C(DescribeFlow) answers C(FlowNotExists). The service deletes flows
         asynchronously, so without O(wait) the flow can still be found for a moment after the task.
+      - Use O(wait=true) when a task creates the flow again afterwards (for example to change O(execution_mode)). A
+        O(state=present) task right after a deletion that did not wait may find the old flow and update it, and the
+        flow then vanishes when the pending deletion completes.
     type: bool
     default: false
   wait_timeout:
@@ -105,6 +112,9 @@ options:
     default: 300
 notes:
   - The module compares execution modes with the service's empty answer read as V(Standard).
+  - The flow's C(ExternalStorageLocation) and C(ResourceGroupId) are not managed. C(DescribeFlow) does not return the
+    external storage location, so it could not be compared; a flow is created in the account's default resource group.
+  - A missing description reads as V("") in RV(flow.description), as in M(seed.cloudflow.cloudflow_schedule).
   - The definition is loaded with PyYAML, which ansible-core depends on. YAML 1.1 rules apply to both sides alike,
     so V(yes) unquoted and V(true) compare equal.
 seealso:
@@ -172,7 +182,7 @@ flow:
       description: The definition text the service holds.
       type: str
     description:
-      description: The description of the flow.
+      description: The description of the flow; V("") when it has none.
       type: str
     type:
       description: The definition type.
@@ -197,7 +207,10 @@ flow:
       type: str
 changes:
   description:
-    - The options whose values differ from the service's and were (in check mode, would be) sent; for a new flow, every option given.
+    - The names of the options whose values differ from the service's and were (in check mode, would be) sent, in the
+      order V(definition), V(description), V(type), V(role_arn), V(execution_mode), V(environment).
+    - For a new flow, every option the create sends, V(type) included when it was omitted (V(FDL) is sent).
+    - The same name and meaning as RV(seed.cloudflow.cloudflow_schedule#module:changes).
   returned: with O(state=present)
   type: list
   elements: str
@@ -281,7 +294,6 @@ if t.TYPE_CHECKING:
     from ansible_collections.seed.cloudflow.plugins.module_utils._http import CloudFlowClient
 
 STOP_CAUSE = "Stopped by Ansible (seed.cloudflow.cloudflow_flow force=true) to delete the flow"
-SPEC_OPTIONS = ("definition", "description", "type", "role_arn", "execution_mode", "environment")
 
 
 def argument_spec() -> dict[str, dict[str, t.Any]]:
@@ -290,7 +302,7 @@ def argument_spec() -> dict[str, dict[str, t.Any]]:
         "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
         "definition": {"type": "raw"},
         "description": {"type": "str"},
-        "type": {"type": "str", "default": "FDL"},
+        "type": {"type": "str"},
         "role_arn": {"type": "str"},
         "execution_mode": {"type": "str", "choices": list(EXECUTION_MODES)},
         "environment": {"type": "dict"},
@@ -335,7 +347,7 @@ def ensure_present(module: CloudFlowModule, client: CloudFlowClient, spec: FlowS
     current = describe_flow(client, spec.name)
     if current is None:
         params = spec.create_params()
-        changes = [option for option in SPEC_OPTIONS if module.params[option] is not None]
+        changes = spec.create_options()
         record = spec.predicted(None, changes) if module.check_mode else create_flow(client, params)
     else:
         spec.check_immutable(current)
@@ -345,7 +357,7 @@ def ensure_present(module: CloudFlowModule, client: CloudFlowClient, spec: FlowS
         elif module.check_mode:
             record = spec.predicted(current, changes)
         else:
-            answer = update_flow(client, spec.update_params(changes))
+            answer = update_flow(client, spec.update_params(changes, current))
             record = dict(current)
             record.update(answer)
             unapplied = spec.unapplied(answer, changes)
@@ -369,6 +381,9 @@ def ensure_absent(module: CloudFlowModule, client: CloudFlowClient, spec: FlowSp
         client, current, force=module.params["force"], check_mode=module.check_mode,
         wait=module.params["wait"], wait_timeout=module.params["wait_timeout"], cause=STOP_CAUSE,
     )
+    if removal.vanished:
+        # Deleted elsewhere between DescribeFlow and the listings: already absent, as cloudflow_flow_info sees it.
+        return {"changed": removal.changed, "flow": None, "executions": removal.executions, "deleted_schedules": []}
     result: dict[str, t.Any] = {
         # In check mode the flow exists, so a real run would delete it.
         "changed": True if module.check_mode else removal.changed,
@@ -408,10 +423,14 @@ def main() -> None:
         if failure.error is not None:
             result["error"] = failure.error.as_dict()
         module.fail_json(msg=str(failure), **result)
+    except ConfigurationError as error:
+        # Names the option first; the ones found after reading the flow name it in the message.
+        module.fail_on_error(error)
     except ApiError as error:
         module.fail_on_error(error, subject=subject)
     except CloudFlowError as error:
-        module.fail_on_error(error)
+        # Transport and credential failures: the message says what failed, the subject says for which flow.
+        module.fail_json(msg="{0}: {1}".format(subject, error))
     except Exception as error:  # pylint: disable=broad-exception-caught
         module.fail_unexpected(error)
 

@@ -26,7 +26,10 @@ extends_documentation_fragment:
   - seed.cloudflow.connection.action_group
 attributes:
   check_mode:
-    description: Only read calls are sent; the result and the diff show what a real run would do.
+    description:
+      - Only read calls are sent; the result and the diff show what a real run would do.
+      - When the flow does not exist yet (a play that creates it in an earlier task, run with C(--check)), O(state=present)
+        reports the schedule as one it would create, with a warning; a real run fails with the service's C(FlowNotExists).
     support: full
   diff_mode:
     description: The diff shows the schedule's fields before and after.
@@ -160,7 +163,7 @@ schedule:
       type: raw
       sample: {"target": "oss://exports/nightly", "full": false}
     description:
-      description: The description.
+      description: The description; V("") when it has none.
       type: str
     enabled:
       description: Whether the schedule fires.
@@ -172,10 +175,12 @@ schedule:
     last_modified_time:
       description: When the schedule was last changed (UTC, RFC 3339).
       type: str
-changed_fields:
+changes:
   description:
-    - The options whose values this run changed (or, in check mode, would change) on an existing schedule.
-    - Empty when the schedule was created, deleted or left alone.
+    - The names of the options whose values differ from the schedule's and were (in check mode, would be) sent, in the
+      order V(cron_expression), V(payload), V(description), V(enabled).
+    - For a new schedule, every option the create sends, V(enabled) included when it was omitted (V(true) is sent).
+    - Empty when the schedule was deleted or left alone. The same name and meaning as RV(seed.cloudflow.cloudflow_flow#module:changes).
   returned: always
   type: list
   elements: str
@@ -251,12 +256,20 @@ def desired_fields(params: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
     if params["cron_expression"] is not None:
         desired["cron_expression"] = validate_schedule_expression("cron_expression", params["cron_expression"])
     if params["payload"] is not None:
+        if not isinstance(params["payload"], (dict, str)):
+            raise ConfigurationError("payload", "must be a dict or a string holding a JSON object; got {0}".format(_kind(params["payload"])))
         desired["payload"] = json_object_text("payload", params["payload"])
     if params["description"] is not None:
         desired["description"] = params["description"]
     if params["enabled"] is not None:
         desired["enabled"] = params["enabled"]
     return desired
+
+
+def _kind(value: t.Any) -> str:
+    """A value's type in words: an int, a list."""
+    name = type(value).__name__
+    return "{0} {1}".format("an" if name[:1] in "aeiou" else "a", name)
 
 
 def _same(field: str, wanted: t.Any, current: t.Mapping[str, t.Any]) -> bool:
@@ -287,7 +300,7 @@ class ScheduleManager:
         """The snake_case schedule once the changes are applied."""
         planned = dict(current) if current else {
             "name": self.name, "flow_name": self.flow_name, "id": None, "cron_expression": None, "payload": None,
-            "description": None, "enabled": None, "created_time": None, "last_modified_time": None,
+            "description": "", "enabled": None, "created_time": None, "last_modified_time": None,
         }
         for field, value in changes.items():
             planned[field] = parse_payload(value) if field == "payload" else value
@@ -295,9 +308,9 @@ class ScheduleManager:
 
     def _result(
         self, changed: bool, before: t.Optional[dict[str, t.Any]], after: t.Optional[dict[str, t.Any]], msg: str,
-        changed_fields: t.Sequence[str] = (),
+        changes: t.Sequence[str] = (),
     ) -> dict[str, t.Any]:
-        result: dict[str, t.Any] = {"changed": changed, "schedule": after, "changed_fields": list(changed_fields), "msg": msg}
+        result: dict[str, t.Any] = {"changed": changed, "schedule": after, "changes": list(changes), "msg": msg}
         if self.module._diff:
             result["diff"] = {
                 "before": {field: before[field] for field in DIFF_FIELDS} if before else {},
@@ -315,7 +328,15 @@ class ScheduleManager:
         return dict(planned, **{field: value for field, value in answered.items() if reply.get(RESULT_API_NAMES.get(field, "")) is not None})
 
     def ensure_present(self) -> dict[str, t.Any]:
-        current = self._read()
+        try:
+            current = self._read()
+        except ApiError as error:
+            if error.code != FLOW_NOT_EXISTS or not self.module.check_mode:
+                raise
+            # Check mode of a play that creates the flow first: that task only said it would. A real run fails here.
+            self.module.warn("Flow {0!r} does not exist yet: in check mode the schedule is reported as one a real run would "
+                             "create, which succeeds only if the flow exists by then".format(self.flow_name))
+            current = None
         if current is None:
             return self._create()
         return self._update(current)
@@ -327,8 +348,9 @@ class ScheduleManager:
         fields = dict(self.desired)
         fields.setdefault("enabled", True)
         planned = self._planned(None, fields)
+        sent = [field for field in MANAGED_FIELDS if field in fields]
         if self.module.check_mode:
-            return self._result(True, None, planned, "Would create {0}".format(self._label()))
+            return self._result(True, None, planned, "Would create {0}".format(self._label()), sent)
         try:
             reply = create_schedule(self.client, self.flow_name, self.name, **fields)
         except ApiError as error:
@@ -339,22 +361,22 @@ class ScheduleManager:
                 raise
             if error.attempts > 1:
                 # An earlier attempt created it and its reply was lost.
-                return self._result(True, None, current, "Created {0}".format(self._label()))
+                return self._result(True, None, current, "Created {0}".format(self._label()), sent)
             # Created elsewhere between our read and our create: converge it like any existing schedule.
             return self._update(current)
-        return self._result(True, None, self._applied(planned, reply), "Created {0}".format(self._label()))
+        return self._result(True, None, self._applied(planned, reply), "Created {0}".format(self._label()), sent)
 
     def _update(self, current: dict[str, t.Any]) -> dict[str, t.Any]:
-        changes = {field: value for field, value in self.desired.items() if not _same(field, value, current)}
-        changed_fields = [field for field in MANAGED_FIELDS if field in changes]
+        updates = {field: value for field, value in self.desired.items() if not _same(field, value, current)}
+        changes = [field for field in MANAGED_FIELDS if field in updates]
         if not changes:
             return self._result(False, current, current, "{0} is up to date".format(self._label().capitalize()))
-        planned = self._planned(current, changes)
+        planned = self._planned(current, updates)
         if self.module.check_mode:
-            return self._result(True, current, planned, "Would update {0} of {1}".format(", ".join(changed_fields), self._label()), changed_fields)
-        reply = update_schedule(self.client, self.flow_name, self.name, **changes)
+            return self._result(True, current, planned, "Would update {0} of {1}".format(", ".join(changes), self._label()), changes)
+        reply = update_schedule(self.client, self.flow_name, self.name, **updates)
         return self._result(
-            True, current, self._applied(planned, reply), "Updated {0} of {1}".format(", ".join(changed_fields), self._label()), changed_fields
+            True, current, self._applied(planned, reply), "Updated {0} of {1}".format(", ".join(changes), self._label()), changes
         )
 
     def ensure_absent(self) -> dict[str, t.Any]:
@@ -376,6 +398,7 @@ class ScheduleManager:
 
 def main() -> None:
     module = CloudFlowModule(argument_spec=argument_spec(), supports_check_mode=True)
+    subject = "Schedule {0!r} of flow {1!r}".format(module.params["name"], module.params["flow_name"])
     try:
         module.check_connection_options()
         desired = desired_fields(module.params)
@@ -383,10 +406,14 @@ def main() -> None:
             manager = ScheduleManager(module, client, desired)
             result = manager.ensure_absent() if module.params["state"] == "absent" else manager.ensure_present()
         module.exit_json(**result)
-    except ApiError as error:
-        module.fail_on_error(error, subject="Schedule {0!r} of flow {1!r}".format(module.params["name"], module.params["flow_name"]))
-    except CloudFlowError as error:
+    except ConfigurationError as error:
+        # Names the option first; the ones found after reading the schedule name it in the message.
         module.fail_on_error(error)
+    except ApiError as error:
+        module.fail_on_error(error, subject=subject)
+    except CloudFlowError as error:
+        # Transport and credential failures: the message says what failed, the subject says for which schedule.
+        module.fail_json(msg="{0}: {1}".format(subject, error))
     except Exception as error:  # pylint: disable=broad-exception-caught
         module.fail_unexpected(error)
 

@@ -17,7 +17,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .api import MAX_REQUEST_BYTES, Emulator, LogContext, NAME_RE, new_request_id
+from .api import (MAX_REQUEST_BYTES, Emulator, LogContext, NAME_RE, action_param_names,
+                  new_request_id)
 from .errors import ApiError, DropConnection
 from .settings import SettingsError
 from .signing import IncomingRequest
@@ -123,6 +124,7 @@ async def api_endpoint(request: Request) -> Response:
             ctype = headers.get("content-type", "").split(";")[0].strip().lower()
             if ctype != "application/x-www-form-urlencoded":
                 ctx.action = dict(query).get("Action") or headers.get("x-acs-action")
+                ctx.param_names = action_param_names(name for name, _value in query)
                 raise ApiError("UnsupportedMediaType")
             try:
                 form = parse_qsl(body.decode("utf-8"), keep_blank_values=True,

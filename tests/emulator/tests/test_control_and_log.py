@@ -95,12 +95,14 @@ def test_request_log(api: Api, control, client) -> None:  # type: ignore
     first = log["requests"][0]
     assert set(first) == {"seq", "time", "method", "action", "http_status", "code", "flow_name",
                           "execution_name", "access_key_id", "signature_algorithm",
-                          "wait_time_seconds", "schedule_name", "user_agent", "retry"}
+                          "wait_time_seconds", "schedule_name", "param_names", "user_agent",
+                          "retry"}
     assert first["seq"] == 1 and first["method"] == "GET" and first["http_status"] == 200
     assert first["flow_name"] == "f1" and first["execution_name"] == "e1"
     assert first["access_key_id"] == AK and first["signature_algorithm"] == "RPC-V1-HMAC-SHA1"
     assert first["user_agent"] == "test-agent/1.0" and first["retry"] == 2
     assert first["code"] is None
+    assert first["param_names"] == ["ExecutionName", "FlowName"]
     assert [r["code"] for r in log["requests"][1:4]] == [
         "SignatureNotMatch", None, "ExecutionAlreadyCompleted"]
     assert [r["http_status"] for r in log["requests"][1:4]] == [403, 200, 400]

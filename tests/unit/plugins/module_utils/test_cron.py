@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -192,13 +191,11 @@ def test_dst_skipped_wall_time_is_skipped_and_repeated_one_fires_once() -> None:
     assert next_fire_time(per_minute, utc(2024, 3, 31, 0, 59)) == utc(2024, 3, 31, 1, 0)
 
 
-def test_windows_of_days_are_cheap() -> None:
+def test_long_windows() -> None:
+    # Speed is a benchmark figure (make bench), not an assertion here: these only pin the answers.
     until = utc(2024, 12, 31, 23, 59, 59)
-    started = time.perf_counter()
     assert latest_fire_time("0 * * * * *", until - timedelta(days=60), until) == utc(2024, 12, 31, 23, 59)
     assert latest_fire_time("0 * * * * *", until - timedelta(days=60), utc(2024, 12, 31, 0, 0, 30)) == utc(2024, 12, 31, 0, 0)
     assert latest_fire_time("0 0 0 1 JAN *", utc(2024, 1, 1, 0, 0, 1), until) is None
     assert latest_fire_time("0 0 0 * * *", utc(2000, 1, 1), until) == utc(2024, 12, 31)
     assert next_fire_time("0 0 0 30 2 *", until) is None
-    # Stepping second by second would take minutes here; the day-wise search takes milliseconds.
-    assert time.perf_counter() - started < 2.0

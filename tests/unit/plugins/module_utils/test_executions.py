@@ -10,7 +10,15 @@ import typing as t
 import pytest
 
 from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ApiError
-from ansible_collections.seed.cloudflow.plugins.module_utils._executions import request_start, request_stop
+from ansible_collections.seed.cloudflow.plugins.module_utils._executions import (
+    execution_history,
+    list_executions,
+    list_in_progress_executions,
+    request_start,
+    request_stop,
+)
+from ansible_collections.seed.cloudflow.plugins.module_utils._http import iterate_pages
+from ansible_collections.seed.cloudflow.tests.unit.plugins.module_utils.paging_client import RepeatingTokenClient
 
 
 class ScriptedClient:
@@ -73,3 +81,69 @@ def test_already_exists_on_start_is_ours_only_after_a_retry(attempts: int, ours:
     started_by_us, found = request_start(client, "flow", "run-1", '{"a":1}')  # type: ignore[arg-type]
     assert started_by_us is ours
     assert found["Status"] == "Succeeded"
+
+
+# ---------------------------------------------------------------------------------------------
+# paging: a NextToken that does not advance ends the listing instead of repeating the same call
+
+
+def test_list_executions_stops_when_the_service_repeats_a_token() -> None:
+    client = RepeatingTokenClient("Executions", "page-2")
+    assert [execution["Name"] for execution in list_executions(client, "flow", "Running")] == ["a", "a"]  # type: ignore[arg-type]
+    assert [params.get("NextToken") for _action, params in client.calls] == [None, "page-2"]
+
+
+def test_the_in_progress_listing_stops_when_the_service_repeats_a_token() -> None:
+    client = RepeatingTokenClient("Executions", "page-2")
+    assert [execution["Name"] for execution in list_in_progress_executions(client, "flow")] == ["a"]  # type: ignore[arg-type]
+    # two passes (Starting, Running), two calls each
+    assert [(params["Status"], params.get("NextToken")) for _action, params in client.calls] == [
+        ("Starting", None), ("Starting", "page-2"), ("Running", None), ("Running", "page-2"),
+    ]
+
+
+def test_execution_history_stops_when_the_service_repeats_a_token() -> None:
+    client = RepeatingTokenClient("Events", "7")
+    assert len(execution_history(client, "flow", "run-1")) == 2  # type: ignore[arg-type]
+    assert len(client.calls) == 2
+
+
+class PagedClient:
+    """Answers a listing from scripted pages, recording what was sent."""
+
+    def __init__(self, pages: list[dict[str, t.Any]]) -> None:
+        self.pages = pages
+        self.sent: list[dict[str, t.Any]] = []
+
+    def call(self, action: str, params: t.Mapping[str, t.Any], *, read_timeout: t.Optional[float] = None) -> dict[str, t.Any]:
+        self.sent.append(dict(params))
+        return self.pages.pop(0)
+
+
+@pytest.mark.parametrize("last_token", [None, ""], ids=["absent", "empty"])
+def test_iterate_pages_follows_tokens_until_there_is_none(last_token: t.Optional[str]) -> None:
+    client = PagedClient([
+        {"Items": [1, 2], "NextToken": "b"},
+        {"Items": [3], "NextToken": "c"},
+        {"Items": [], "NextToken": last_token} if last_token is not None else {},
+    ])
+    assert list(iterate_pages(client, "ListThings", {"FlowName": "flow"}, "Items", page_size=2)) == [1, 2, 3]  # type: ignore[arg-type]
+    assert client.sent == [
+        {"FlowName": "flow", "Limit": 2},
+        {"FlowName": "flow", "Limit": 2, "NextToken": "b"},
+        {"FlowName": "flow", "Limit": 2, "NextToken": "c"},
+    ]
+
+
+def test_iterate_pages_stops_on_a_token_sent_before_even_when_it_is_not_the_last_one() -> None:
+    client = PagedClient([{"Items": [1], "NextToken": "b"}, {"Items": [2], "NextToken": "c"}, {"Items": [3], "NextToken": "b"}])
+    assert list(iterate_pages(client, "ListThings", {}, "Items")) == [1, 2, 3]  # type: ignore[arg-type]
+    assert [params.get("NextToken") for params in client.sent] == [None, "b", "c"]
+    assert "Limit" not in client.sent[0]
+
+
+def test_iterate_pages_does_not_change_the_caller_s_parameters() -> None:
+    params = {"FlowName": "flow"}
+    client = PagedClient([{"Items": [1], "NextToken": "b"}, {"Items": [2]}])
+    assert list(iterate_pages(client, "ListThings", params, "Items", 10)) == [1, 2]  # type: ignore[arg-type]
+    assert params == {"FlowName": "flow"}

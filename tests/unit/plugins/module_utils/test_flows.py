@@ -34,6 +34,7 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._flows import (
     same_definition,
     wait_until_deleted,
 )
+from ansible_collections.seed.cloudflow.tests.unit.plugins.module_utils.paging_client import RepeatingTokenClient
 from ansible_collections.seed.cloudflow.tests.unit.plugins.modules.flow_service import FakeFlows
 
 LEGACY_YAML = """\
@@ -109,11 +110,11 @@ def test_a_service_definition_that_is_not_yaml_never_equals_a_document() -> None
 
 @pytest.mark.parametrize("value, detail", [
     ("steps: [", "is not valid YAML or JSON"),
-    ("[1, 2]", "the text holds a list"),
-    ("just text", "the text holds a str"),
-    ("", "the text holds a NoneType"),
-    (42, "got a int"),
-    (["a"], "got a list"),
+    ("[1, 2]", "the text holds list"),
+    ("just text", "the text holds str"),
+    ("", "the text is empty"),
+    (42, "got int"),
+    (["a"], "got list"),
 ])
 def test_load_definition_rejects_what_is_not_a_mapping(value: t.Any, detail: str) -> None:
     with pytest.raises(ConfigurationError) as raised:
@@ -283,6 +284,12 @@ def test_list_flows_follows_next_token_and_filters_by_prefix() -> None:
     assert service.actions().count("ListFlows") == 3
     assert service.sent("ListFlows")[0]["Limit"] == _flows.LIST_FLOWS_PAGE_SIZE
     assert [flow["Name"] for flow in list_flows(service, "rep")] == ["report"]
+
+
+def test_list_flows_stops_when_the_service_repeats_a_token() -> None:
+    client = RepeatingTokenClient("Flows", "etl-9")
+    assert [flow["Name"] for flow in list_flows(client)] == ["a", "a"]  # type: ignore[arg-type]
+    assert [params.get("NextToken") for _action, params in client.calls] == [None, "etl-9"]
 
 
 def test_create_flow_on_a_retried_already_exists_reads_the_flow_back() -> None:

@@ -19,6 +19,7 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._schedules import (
     schedule_result,
     update_schedule,
 )
+from ansible_collections.seed.cloudflow.tests.unit.plugins.module_utils.paging_client import RepeatingTokenClient
 
 
 class ScriptedClient:
@@ -82,6 +83,16 @@ def test_list_follows_next_token_with_the_largest_page() -> None:
     assert client.calls == [
         ("ListSchedules", {"FlowName": "flow", "Limit": 1000}),
         ("ListSchedules", {"FlowName": "flow", "Limit": 1000, "NextToken": "c"}),
+    ]
+
+
+def test_list_stops_when_the_service_echoes_the_token_it_was_sent() -> None:
+    # ListSchedules documents its NextToken as the flow's name: a token that does not advance ends the listing.
+    client = RepeatingTokenClient("Schedules", "flow")
+    assert [schedule["ScheduleName"] for schedule in list_schedules(client, "flow")] == ["a", "a"]  # type: ignore[arg-type]
+    assert client.calls == [
+        ("ListSchedules", {"FlowName": "flow", "Limit": 1000}),
+        ("ListSchedules", {"FlowName": "flow", "Limit": 1000, "NextToken": "flow"}),
     ]
 
 

@@ -11,7 +11,7 @@ import typing as t
 import pytest
 import yaml
 
-from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ApiError
+from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ApiError, TransportError
 from ansible_collections.seed.cloudflow.plugins.module_utils._module import CloudFlowModule
 from ansible_collections.seed.cloudflow.plugins.modules import cloudflow_flow
 from ansible_collections.seed.cloudflow.tests.unit.plugins.modules.flow_service import FakeFlows
@@ -116,6 +116,8 @@ def test_an_execution_mode_change_fails_before_any_write(service: FakeFlows, run
     assert result["failed"] is True
     assert result["msg"].startswith("execution_mode: ")
     assert "deleted" in result["msg"] and "created again" in result["msg"]
+    # the service deletes asynchronously: only a waiting deletion makes the next create safe
+    assert "state: absent" in result["msg"] and "wait: true" in result["msg"]
     assert service.writes() == []
 
 
@@ -245,3 +247,70 @@ def test_a_failed_deletion_after_stops_reports_the_changes(service: FakeFlows, r
     assert result["failed"] is True and result["changed"] is True
     assert result["deleted_schedules"] == ["nightly"]
     assert result["error"]["code"] == "PreconditionFailed" and "req-412" in result["msg"]
+
+
+# ---------------------------------------------------------------------------------------------
+# review of issue 10
+
+
+def test_type_is_left_alone_when_not_given(service: FakeFlows, run_main: t.Callable[..., dict[str, t.Any]]) -> None:
+    service.add("etl", definition=DEFINITION_YAML, description="nightly")["Type"] = "DEFAULT"
+    service.calls.clear()
+    result = run(run_main, name="etl", definition=DEFINITION, description="nightly")
+    assert result["changed"] is False and result["changes"] == [] and service.writes() == []
+    given = run(run_main, name="etl", type="FDL")
+    assert given["changes"] == ["type"] and service.sent("UpdateFlow") == [{"Name": "etl", "Type": "FDL"}]
+
+
+def test_create_without_type_sends_fdl_and_reports_it(service: FakeFlows, run_main: t.Callable[..., dict[str, t.Any]]) -> None:
+    result = run(run_main, name="etl", definition=DEFINITION, description="nightly")
+    assert service.sent("CreateFlow")[0]["Type"] == "FDL"
+    assert result["changes"] == ["definition", "description", "type"]
+    assert result["flow"]["type"] == "FDL"
+
+
+def test_transport_failures_name_the_flow(service: FakeFlows, run_main: t.Callable[..., dict[str, t.Any]]) -> None:
+    service.inject("DescribeFlow", TransportError("DescribeFlow", 7, "connection refused", endpoint="http://127.0.0.1:9"))
+    result = run(run_main, name="etl", description="d")
+    assert result["failed"] is True
+    assert result["msg"].startswith("Flow 'etl': DescribeFlow failed: could not reach http://127.0.0.1:9"), result["msg"]
+
+
+def test_transport_failure_during_removal_names_the_flow_and_reports_what_was_done(
+    service: FakeFlows, run_main: t.Callable[..., dict[str, t.Any]]
+) -> None:
+    busy(service)
+    service.inject("DeleteFlow", TransportError("DeleteFlow", 7, "connection reset", endpoint="http://127.0.0.1:9"))
+    result = run(run_main, name="etl", state="absent", force=True)
+    assert result["failed"] is True and result["changed"] is True
+    assert result["msg"].startswith("Flow 'etl': DeleteFlow failed"), result["msg"]
+    assert result["deleted_schedules"] == ["nightly"]
+
+
+@pytest.mark.parametrize("vanishing_at", ["ListExecutions", "ListSchedules"])
+@pytest.mark.parametrize("force", [False, True])
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_a_flow_that_vanishes_during_removal_is_already_absent(
+    service: FakeFlows, run_main: t.Callable[..., dict[str, t.Any]], vanishing_at: str, force: bool, check_mode: bool
+) -> None:
+    service.add("etl")
+    service.calls.clear()
+    service.inject(vanishing_at, ApiError(vanishing_at, 404, "FlowNotExists", "Flow etl does not exist.", "req-404"))
+    result = run(run_main, name="etl", state="absent", force=force, _ansible_check_mode=check_mode)
+    assert not result.get("failed"), result
+    assert result["changed"] is False and result["flow"] is None
+    assert result["executions"] == [] and result["deleted_schedules"] == []
+    assert service.writes() == []
+
+
+def test_environment_keeps_the_service_descriptions_of_the_variables_it_keeps(
+    service: FakeFlows, run_main: t.Callable[..., dict[str, t.Any]]
+) -> None:
+    flow = service.add("etl", environment={"A": "1", "B": "2"})
+    flow["Environment"]["Variables"][0]["Description"] = "the A setting"
+    service.calls.clear()
+    result = run(run_main, name="etl", environment={"A": "10", "C": "3"})
+    assert result["changes"] == ["environment"]
+    sent = json.loads(service.sent("UpdateFlow")[0]["Environment"])
+    assert sent == {"Variables": [{"Name": "A", "Value": "10", "Description": "the A setting"}, {"Name": "C", "Value": "3"}]}
+    assert result["flow"]["environment"] == {"A": "10", "C": "3"}

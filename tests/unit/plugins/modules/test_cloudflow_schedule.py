@@ -10,7 +10,7 @@ import typing as t
 
 import pytest
 
-from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ApiError
+from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ApiError, TransportError
 from ansible_collections.seed.cloudflow.plugins.module_utils._module import CloudFlowModule
 from ansible_collections.seed.cloudflow.plugins.modules import cloudflow_schedule
 from ansible_collections.seed.cloudflow.tests.unit.plugins.modules.schedule_service import FakeSchedules
@@ -70,7 +70,8 @@ def test_create_sends_every_given_field_and_enable_true_by_default(run_main, ser
     assert schedule["payload"] == {"a": [True], "b": 1}
     assert schedule["enabled"] is True
     assert schedule["id"] and schedule["created_time"]
-    assert result["changed_fields"] == []
+    # on create: every option the task set, and enabled, which is sent as true when omitted
+    assert result["changes"] == ["cron_expression", "payload", "description", "enabled"]
 
 
 def test_create_disabled(run_main, service) -> None:
@@ -97,7 +98,7 @@ def test_same_payload_in_another_form_is_no_change(run_main, service, payload: t
     service.add(FLOW, "nightly", cron="0 0 4 * * *", payload='{"a": 1, "b": [1, 2]}', description="d")
     result = run(run_main, cron_expression="0  0 4 * * *", payload=payload, description="d")
     assert result["changed"] is False, result
-    assert result["changed_fields"] == []
+    assert result["changes"] == []
     assert service.writes() == []
 
 
@@ -105,7 +106,7 @@ def test_only_the_changed_field_is_sent(run_main, service) -> None:
     service.add(FLOW, "nightly", cron="0 0 4 * * *", payload='{"a": 1}', description="d")
     result = run(run_main, cron_expression="0 0 5 * * *", payload={"a": 1}, description="d")
     assert result["changed"] is True
-    assert result["changed_fields"] == ["cron_expression"]
+    assert result["changes"] == ["cron_expression"]
     assert service.writes() == [("UpdateSchedule", {"FlowName": FLOW, "ScheduleName": "nightly", "CronExpression": "0 0 5 * * *"})]
     assert result["schedule"]["cron_expression"] == "0 0 5 * * *"
     assert result["schedule"]["last_modified_time"] == "2024-05-02T00:00:00.000Z"
@@ -114,7 +115,7 @@ def test_only_the_changed_field_is_sent(run_main, service) -> None:
 def test_payload_change_is_sent_as_json_text(run_main, service) -> None:
     service.add(FLOW, "nightly", payload='{"a": 1}')
     result = run(run_main, payload={"a": 2})
-    assert result["changed_fields"] == ["payload"]
+    assert result["changes"] == ["payload"]
     assert service.writes() == [("UpdateSchedule", {"FlowName": FLOW, "ScheduleName": "nightly", "Payload": '{"a":2}'})]
     assert result["schedule"]["payload"] == {"a": 2}
 
@@ -131,7 +132,7 @@ def test_omitted_enabled_leaves_the_schedule_as_it_is(run_main, service, enabled
 def test_enabled_given_is_enforced(run_main, service) -> None:
     service.add(FLOW, "nightly", enabled=False)
     result = run(run_main, enabled=True)
-    assert result["changed"] and result["changed_fields"] == ["enabled"]
+    assert result["changed"] and result["changes"] == ["enabled"]
     assert service.writes() == [("UpdateSchedule", {"FlowName": FLOW, "ScheduleName": "nightly", "Enable": True})]
 
 
@@ -149,7 +150,7 @@ def test_check_mode_update_reports_exactly_what_would_change(run_main, service) 
     service.add(FLOW, "nightly", cron="0 0 4 * * *", description="old", enabled=True)
     result = run(run_main, cron_expression="0 0 4 * * *", description="new", enabled=False, _ansible_check_mode=True, _ansible_diff=True)
     assert result["changed"] is True
-    assert result["changed_fields"] == ["description", "enabled"]
+    assert result["changes"] == ["description", "enabled"]
     assert service.writes() == []
     before, after = result["diff"]["before"], result["diff"]["after"]
     assert (before["description"], before["enabled"]) == ("old", True)
@@ -162,7 +163,7 @@ def test_check_mode_result_matches_the_real_run(run_main, service) -> None:
     service.add(FLOW, "nightly", payload='{"a": 1}')
     planned = run(run_main, payload={"a": 2}, enabled=False, _ansible_check_mode=True, _ansible_diff=True)
     applied = run(run_main, payload={"a": 2}, enabled=False, _ansible_diff=True)
-    assert planned["changed"] == applied["changed"] and planned["changed_fields"] == applied["changed_fields"]
+    assert planned["changed"] == applied["changed"] and planned["changes"] == applied["changes"]
     assert planned["diff"] == applied["diff"]
 
 
@@ -201,7 +202,7 @@ def test_created_elsewhere_meanwhile_is_converged(run_main, service) -> None:
     service.inject("DescribeSchedule", ApiError("DescribeSchedule", 404, "ScheduleNotExists", "gone", "r"))
     service.add(FLOW, "nightly", cron="0 0 4 * * *", enabled=True)
     result = run(run_main, cron_expression="0 0 6 * * *")
-    assert result["changed"] is True and result["changed_fields"] == ["cron_expression"]
+    assert result["changed"] is True and result["changes"] == ["cron_expression"]
     assert service.write_actions() == ["CreateSchedule", "UpdateSchedule"]
     assert service.flows[FLOW]["nightly"]["CronExpression"] == "0 0 6 * * *"
 
@@ -223,3 +224,45 @@ def test_service_errors_carry_code_message_and_request_id(run_main, service) -> 
     assert result["error"] == {"action": "UpdateSchedule", "http_status": 409, "code": "ConcurrentUpdateError",
                                "message": "Update conflict, please retry.", "request_id": "req-9"}
     assert "req-9" in result["msg"] and "secret-value" not in json.dumps(result)
+
+
+def test_check_mode_on_a_flow_that_does_not_exist_yet_would_create(run_main, service) -> None:
+    # A play that creates the flow and then its schedule, run with --check: the flow task only said it would create.
+    result = run(run_main, flow_name="new-flow", cron_expression="@every 5m", _ansible_check_mode=True, _ansible_diff=True)
+    assert result["changed"] is True and not result.get("failed"), result
+    assert service.writes() == []
+    assert result["schedule"]["flow_name"] == "new-flow" and result["schedule"]["enabled"] is True
+    assert result["changes"] == ["cron_expression", "enabled"]
+    assert any("'new-flow' does not exist yet" in warning for warning in result["warnings"])
+    assert result["diff"]["before"] == {} and result["diff"]["after"]["cron_expression"] == "@every 5m"
+
+
+def test_check_mode_on_a_missing_flow_still_needs_a_cron_expression(run_main, service) -> None:
+    result = run(run_main, flow_name="new-flow", payload={"a": 1}, _ansible_check_mode=True)
+    assert result["failed"] and "cron_expression: is required to create" in result["msg"]
+
+
+def test_absent_in_check_mode_with_a_missing_flow_is_no_change(run_main, service) -> None:
+    result = run(run_main, flow_name="gone", state="absent", _ansible_check_mode=True)
+    assert result["changed"] is False and not result.get("failed")
+    assert service.writes() == []
+
+
+def test_a_missing_description_reads_as_empty_text(run_main, service) -> None:
+    del service.add(FLOW, "nightly")["Description"]
+    result = run(run_main, cron_expression="0 0 4 * * *")
+    assert result["changed"] is False and result["schedule"]["description"] == ""
+    created = run(run_main, name="other", cron_expression="0 0 4 * * *", _ansible_check_mode=True)
+    assert created["schedule"]["description"] == ""
+
+
+def test_transport_failures_name_the_schedule_and_flow(run_main, service) -> None:
+    service.inject("DescribeSchedule", TransportError("DescribeSchedule", 7, "connection refused", endpoint="http://127.0.0.1:9"))
+    result = run(run_main, cron_expression="0 0 4 * * *")
+    assert result["failed"]
+    assert result["msg"].startswith("Schedule 'nightly' of flow 'flow': DescribeSchedule failed: could not reach"), result["msg"]
+
+
+def test_a_payload_of_the_wrong_type_names_the_type_in_plain_words(run_main, service) -> None:
+    result = run(run_main, cron_expression="0 0 4 * * *", payload=5)
+    assert result["failed"] and "got an int" in result["msg"] and "a int" not in result["msg"], result["msg"]

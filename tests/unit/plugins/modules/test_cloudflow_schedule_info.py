@@ -65,3 +65,10 @@ def test_a_missing_flow_fails_with_the_structured_error(run_main, service, args:
     assert result["failed"]
     assert result["error"]["code"] == "FlowNotExists"
     assert "'gone'" in result["msg"]
+
+
+def test_in_check_mode_a_missing_flow_still_fails(run_main, service) -> None:
+    # An info module has no "would": check mode reads as a real run does, and a flow that is not there is an error.
+    result = run_main(cloudflow_schedule_info.main, {"flow_name": "gone", "_ansible_check_mode": True})
+    assert result["failed"] and result["error"]["code"] == "FlowNotExists"
+    assert result["msg"].startswith("Flow 'gone': ")

@@ -38,13 +38,13 @@ EMULATOR_PACKAGE = str(REPO / 'tests' / 'emulator')
 # with plain `nox` and no uv installed, nox falls back to venv.
 nox.options.default_venv_backend = 'uv|venv'
 nox.options.download_python = 'never'  # only interpreters this machine has (no downloads here)
-nox.options.reuse_venv = 'yes'  # pip still runs on every use, so pinned requirements stay applied
+nox.options.reuse_venv = 'yes'  # the installer still runs every time, so the pins stay applied
 nox.options.error_on_missing_interpreters = True  # python= only ever names an interpreter that was run
 # Under `nox --parallel N` (make test uses 2) every session may run beside another, except sanity:
 # it is CPU-bound and ansible-test keeps its sanity venvs in one place under ~/.ansible.
 nox.options.allow_parallel = True
 
-MATRIX, NOT_TESTED = toolchain.test_matrix()
+MATRIX = toolchain.test_matrix()[0]
 LINT_CORE = MATRIX[-1] if MATRIX else toolchain.CORES[-1]
 
 

@@ -669,8 +669,7 @@ def iterate_pages(
     sent_tokens = set()  # type: t.Set[object]
     while True:
         page = client.call(action, request)
-        for item in page.get(items_key) or []:
-            yield item
+        yield from page.get(items_key) or []
         next_token = page.get("NextToken")
         if not next_token or next_token in sent_tokens:
             return

@@ -136,7 +136,7 @@ def json_object_text(option: str, value: t.Any) -> t.Optional[str]:
                 option, "must be a dict or a string holding a JSON object; the string holds a JSON {0}".format(type(parsed).__name__)
             )
         return value
-    raise ConfigurationError(option, "must be a dict or a string holding a JSON object; got a {0}".format(type(value).__name__))
+    raise ConfigurationError(option, "must be a dict or a string holding a JSON object; got {0}".format(type(value).__name__))
 
 
 def rfc3339_time(option: str, value: t.Optional[str]) -> t.Optional[str]:

@@ -83,8 +83,8 @@ def test_json_object_text_keeps_a_json_object_string_as_given() -> None:
     ("null", "holds a JSON NoneType"),
     ("{'a': 1}", "not JSON"),
     ("", "not JSON"),
-    (42, "got a int"),
-    ([1], "got a list"),
+    (42, "got int"),
+    ([1], "got list"),
     ({"a": {1, 2}}, "cannot be serialised as JSON"),
 ])
 def test_json_object_text_rejects_everything_but_an_object(value: t.Any, detail: str) -> None:

@@ -37,6 +37,10 @@ EMULATOR_PACKAGE = str(REPO / 'tests' / 'emulator')
 # uv makes and fills venvs several times faster than venv + pip (hacking/requirements-nox.txt);
 # with plain `nox` and no uv installed, nox falls back to venv.
 nox.options.default_venv_backend = 'uv|venv'
+# uv trusts the system's certificate store, as pip does here (pip.conf names the system bundle), not
+# only its own built-in roots; without this it cannot reach the package index where TLS is
+# intercepted by a local certificate authority.
+os.environ.setdefault('UV_NATIVE_TLS', 'true')
 nox.options.download_python = 'never'  # only interpreters this machine has (no downloads here)
 nox.options.reuse_venv = 'yes'  # the installer still runs every time, so the pins stay applied
 nox.options.error_on_missing_interpreters = True  # python= only ever names an interpreter that was run

@@ -243,12 +243,16 @@ def build(session: nox.Session) -> None:
             for name in names:
                 fqcn = toolchain.FQCN + '.' + name
                 session.run('ansible-doc', '-t', kind, fqcn, env=env)
-                rendered = session.run('ansible-doc', '-t', kind, '--json', fqcn, env=env, silent=True, log=False)
-                try:
-                    documentation = json.loads(str(rendered))[fqcn]
+                rendered = str(session.run('ansible-doc', '-t', kind, '--json', fqcn, env=env, silent=True, log=False))
+                try:  # the output may start with warnings (stderr is merged into it)
+                    documentation = json.loads(rendered[rendered.find('{'):])[fqcn]
                 except (ValueError, KeyError):
                     documentation = None
-                if not documentation or (kind == 'module' and documentation['doc'].get('module') != name):
+                if kind == 'module':
+                    rendered_ok = bool(documentation) and documentation['doc'].get('module') == name
+                else:
+                    rendered_ok = bool(documentation) and 'main' in documentation.get('entry_points', {})
+                if not rendered_ok:
                     broken.append('%s %s' % (kind, name))
         if broken:
             session.error('ansible-doc could not render: ' + ', '.join(broken))

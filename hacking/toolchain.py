@@ -12,7 +12,7 @@ it does the parts that ansible-test and pytest leave to the project:
   emulator for integration, run ansible-test and fail on the silent passes ("All targets skipped",
   nothing ran).
 - ``pytest DIRECTORY [ARGS]``: pytest, failing on "no tests collected" (exit 5) and on zero passed.
-- ``with-emulator -- COMMAND``: run a command with an emulator started through the emulator package.
+- ``playbooks --collections PATH PLAYBOOK...``: the demo, every playbook in order against one emulator.
 - ``summary REPORT``: the closing ``test: N passed, N failed`` line from nox's JSON report.
 - ``cache-dir``: this checkout's cache directory (``make clean`` removes it and nothing else).
 """
@@ -443,19 +443,27 @@ def command_pytest(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def command_with_emulator(arguments: argparse.Namespace) -> int:
-    """Run a command with an emulator; its URL and keys are in the environment (see Emulator.environment)."""
-    rest = arguments.rest[1:] if arguments.rest[:1] == ['--'] else arguments.rest
-    if not rest:
-        fail('with-emulator needs a command')
+def command_playbooks(arguments: argparse.Namespace) -> int:
+    """Run playbooks in order against one emulator (the demo: the first one seeds what the others use)."""
+    failed = []
     with tempfile.TemporaryDirectory(prefix='seed-cloudflow-emulator-') as workdir:
         with Emulator(Path(workdir) / 'emulator.log') as emulator:
-            env = loopback_env(Path(arguments.collections) if arguments.collections else None)
+            env = loopback_env(Path(arguments.collections))
             env.update(emulator.environment())
-            code, _output = tee(rest, REPO, env)
-            if code != 0:
+            # the implicit localhost on purpose (-i localhost, would make Ansible discover a pyenv
+            # shim as the interpreter), so the warnings about it are silenced
+            env.update({'ANSIBLE_LOCALHOST_WARNING': 'false', 'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'false'})
+            for playbook in arguments.playbooks:
+                code, _output = tee(['ansible-playbook', playbook, '-e', 'cloudflow_emulator_url=' + emulator.url],
+                                    REPO, env)
+                if code != 0:
+                    failed.append(playbook)
+            if failed:
                 say('--- emulator log (last 40 lines) ---\n' + emulator.log_tail())
-    return code
+    if failed:
+        fail('failed playbooks: ' + ', '.join(failed))
+    say('%d playbooks ran' % len(arguments.playbooks))
+    return 0
 
 
 def command_summary(arguments: argparse.Namespace) -> int:
@@ -498,9 +506,10 @@ def main() -> None:
     pytest = sub.add_parser('pytest', help='pytest DIRECTORY; no test collected or none passed fails')
     pytest.add_argument('directory')
     pytest.set_defaults(function=command_pytest)
-    with_emulator = sub.add_parser('with-emulator', help='run a command with an emulator')
-    with_emulator.add_argument('--collections', help='ANSIBLE_COLLECTIONS_PATH for the command')
-    with_emulator.set_defaults(function=command_with_emulator)
+    playbooks = sub.add_parser('playbooks', help='run playbooks in order against one emulator')
+    playbooks.add_argument('--collections', required=True, help='ANSIBLE_COLLECTIONS_PATH for the playbooks')
+    playbooks.add_argument('playbooks', nargs='+')
+    playbooks.set_defaults(function=command_playbooks)
     summary = sub.add_parser('summary', help='the closing line from a nox --report file')
     summary.add_argument('report')
     summary.add_argument('--label', default='test')

@@ -1,71 +1,92 @@
-# Development targets for the seed.cloudflow collection. See docs/developing.md.
-# Every target creates/refreshes the venvs it needs (.venv/core-<version>) by itself.
+# Copyright (c) seed.cloudflow contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Development targets for the seed.cloudflow collection: thin wrappers around the nox sessions in
+# noxfile.py (`.venv/nox/bin/nox -l` lists them). See docs/developing.md.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PORT ?= 0
 
-# `make sanity CORES=2.21` limits a run to some ansible-core versions. Only a CORES given on the
-# make command line counts (an environment variable of that name may mean something else).
+# nox itself lives in .venv/nox, made with any Python >= 3.10 that really runs (pyenv shims on
+# PATH may exit 127, so every candidate is run before it is chosen).
+PYENV_ROOT ?= $(HOME)/.pyenv
+BOOTSTRAP_PYTHON := $(shell for p in python3 /usr/bin/python3 $(PYENV_ROOT)/versions/3.1[0-9]*/bin/python3; do \
+	"$$p" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 10))' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
+NOX_VENV := .venv/nox
+NOX := $(NOX_VENV)/bin/nox
+NOX_PYTHON := $(NOX_VENV)/bin/python
+# With SEED_CLOUDFLOW_CACHE set (parallel runs on one machine), the session venvs go there too.
+NOX_ENVDIR := $(if $(SEED_CLOUDFLOW_CACHE),$(shell $(BOOTSTRAP_PYTHON) hacking/toolchain.py cache-dir)/nox,.nox)
+REPORT = .cache/nox-report-$@.json
+# `make test` runs two sessions at a time (most of an integration or reliability run is waiting for
+# the emulator); JOBS=1 runs them one after the other, with their output as it comes.
+JOBS ?= 2
+
+# `make sanity CORES=2.21` runs sanity-2.21; without CORES, the cores `make test` runs. Only a
+# CORES given on the make command line counts (an environment variable of that name may mean
+# something else).
 ifeq ($(origin CORES),command line)
-export SEED_CLOUDFLOW_CORES := $(CORES)
+per_core = $(foreach core,$(CORES),-s $(1)-$(core))
+else
+per_core = -t $(1)
 endif
 
-# Any working Python 3.9+ runs the standard-library-only driver. pyenv shims on PATH may exit 127,
-# so every candidate is actually run before it is chosen.
-PYENV_ROOT ?= $(HOME)/.pyenv
-BOOTSTRAP_PYTHON := $(shell for p in $(PYENV_ROOT)/versions/3.13*/bin/python3.13 $(PYENV_ROOT)/versions/3.1[0-9]*/bin/python3 python3 /usr/bin/python3; do \
-	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 9))' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
-DRIVER = $(if $(BOOTSTRAP_PYTHON),$(BOOTSTRAP_PYTHON) hacking/run_tests.py,$(error no working python3 (3.9+) found))
+# $(call nox,<summary label>,<nox arguments>): run sessions, then print the summary, whose last
+# line is "<label>: N passed, N failed"; non-zero exit if a session failed or none passed.
+define nox
+@mkdir -p .cache; rm -f $(REPORT); \
+$(NOX) --envdir $(NOX_ENVDIR) --report $(REPORT) $(2); nox_status=$$?; \
+if [ -s $(REPORT) ]; then $(NOX_PYTHON) hacking/toolchain.py summary $(if $(filter test,$(1)),--matrix) --label $(1) $(REPORT); \
+else echo "$(1): 0 passed, 1 failed (nox wrote no report: exit $$nox_status)"; false; fi; summary_status=$$?; \
+exit $$(( nox_status || summary_status ))
+endef
 
-.PHONY: help test lint sanity units integration emulator-tests build demo emulator bench soak venv clean
+.PHONY: help test lint sanity units integration reliability emulator-tests build demo emulator bench soak venv clean
 
 help:
-	@echo 'make test         all checks on the oldest and newest ansible-core (what CI runs)'
+	@echo 'make test         every check on the oldest and the newest ansible-core this machine runs (what CI runs)'
 	@echo 'make demo         run examples/*.yml against a local emulator'
-	@echo 'make lint         ansible-lint, antsibull-docs lint, antsibull-changelog lint'
-	@echo 'make sanity | units | integration   one ansible-test kind (make sanity CORES=2.21: one core)'
-	@echo 'make build        build the artifact into build/, install it, ansible-doc every module'
+	@echo 'make lint         ansible-lint, antsibull-docs/-changelog lint, ruff, mypy, zero sanity ignores, SPDX lines'
+	@echo 'make sanity | units | integration | reliability   one kind (CORES=2.21: on that core only)'
+	@echo 'make emulator-tests   the emulator package'"'"'s own tests;  make build: build, install, ansible-doc'
 	@echo 'make emulator     run the emulator in the foreground (PORT=0 picks a free port)'
-	@echo 'make bench        run bench/run.py (BENCH_ARGS=--quick for a smoke run);  make soak: tests/reliability --soak'
-	@echo 'make venv         create/refresh .venv/core-*;  make clean: remove venvs, build/, copies'
+	@echo 'make bench        bench/run.py (BENCH_ARGS=--quick for a smoke run);  make soak: tests/reliability --soak'
+	@echo 'make venv         create/refresh every session venv;  make clean: remove them, build/ and this checkout'"'"'s cache'
+	@echo 'more: $(NOX) -l'
 
-test:
-	@$(DRIVER) test
+$(NOX): hacking/requirements-nox.txt
+	@test -n "$(BOOTSTRAP_PYTHON)" || { echo 'no working python3 (3.10+, with venv) found'; exit 1; }
+	rm -rf $(NOX_VENV)
+	$(BOOTSTRAP_PYTHON) -m venv $(NOX_VENV)
+	$(NOX_VENV)/bin/pip install --disable-pip-version-check -q -r hacking/requirements-nox.txt
+	touch $@
 
-lint:
-	@$(DRIVER) test --label lint --steps lint
+test: $(NOX)
+	$(call nox,test,--parallel $(JOBS))
 
-sanity:
-	@$(DRIVER) test --label sanity --steps sanity
+lint: $(NOX)
+	$(call nox,lint,-s lint)
 
-units:
-	@$(DRIVER) test --label units --steps units
+sanity units integration reliability: $(NOX)
+	$(call nox,$@,$(call per_core,$@) -- $(if $(filter sanity,$@),$(SANITY_ARGS))$(if $(filter integration,$@),$(INTEGRATION_ARGS)))
 
-integration:
-	@$(DRIVER) test --label integration --steps integration
+emulator-tests: $(NOX)
+	$(call nox,$@,-s emulator)
 
-emulator-tests:
-	@$(DRIVER) test --label emulator-tests --steps emulator reliability
+build demo soak: $(NOX)
+	$(call nox,$@,-s $@)
 
-build:
-	@$(DRIVER) build
+emulator: $(NOX)
+	@$(NOX) --envdir $(NOX_ENVDIR) -s emulator-server -- --port $(PORT)
 
-demo:
-	@$(DRIVER) demo
+bench: $(NOX)
+	@$(NOX) --envdir $(NOX_ENVDIR) -s bench -- $(BENCH_ARGS)
 
-emulator:
-	@$(DRIVER) emulator --port $(PORT)
-
-bench:
-	@$(DRIVER) bench $(BENCH_ARGS)
-
-soak:
-	@$(DRIVER) soak
-
-venv:
-	@$(DRIVER) venv
+venv: $(NOX)
+	$(call nox,$@,--install-only)
 
 clean:
-	rm -rf .venv build .cache tests/output
-	rm -rf "$${XDG_CACHE_HOME:-$$HOME/.cache}/seed-cloudflow"
+	rm -rf .venv .nox build .cache tests/output
+	@test -z "$(BOOTSTRAP_PYTHON)" || { cache="$$($(BOOTSTRAP_PYTHON) hacking/toolchain.py cache-dir)" && echo "rm -rf $$cache" && rm -rf "$$cache"; }

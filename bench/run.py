@@ -1,4 +1,5 @@
 # -*- coding: utf-8 -*-
+# Copyright (c) seed.cloudflow contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
@@ -24,7 +25,6 @@ import json
 import math
 import os
 import platform
-import queue
 import shutil
 import statistics
 import subprocess
@@ -37,10 +37,13 @@ import typing as t
 import urllib.error
 import urllib.request
 
+from cloudflow_emulator import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorProcess, EmulatorStartError
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(REPO, "bench")
-ACCESS_KEY_ID = "LTAI5tFakeAccessKeyId01"
-ACCESS_KEY_SECRET = "FakeAccessKeySecret0123456789abcd"
+# The emulator's default key (defined once, in the emulator package).
+ACCESS_KEY_ID = DEFAULT_ACCESS_KEY_ID
+ACCESS_KEY_SECRET = DEFAULT_ACCESS_KEY_SECRET
 MODULE = "seed.cloudflow.cloudflow_execution"
 READ_ACTIONS = ("DescribeExecution", "ListExecutions", "GetExecutionHistory", "DescribeFlow", "ListFlows")
 TERMINAL = ("Stopped", "Succeeded", "Failed", "TimedOut")
@@ -87,69 +90,33 @@ def parse_time(text: str) -> float:
 
 
 class Emulator:
-    """The project's emulator in a child process on 127.0.0.1, plus its unsigned control surface."""
+    """The project's emulator (the cloudflow_emulator package) on 127.0.0.1, plus its unsigned control surface."""
 
     def __init__(self, workdir: str, env: t.Mapping[str, str]) -> None:
         self.workdir = workdir
         self.env = dict(env)
-        self.env["PYTHONPATH"] = os.path.join(REPO, "tests", "emulator")
-        self.process: t.Optional[subprocess.Popen] = None
-        self._stderr: t.Optional[t.IO[bytes]] = None
+        self.process: t.Optional[EmulatorProcess] = None
         self.url = ""
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
     def start(self, timeout: float = 30.0) -> None:
-        package = os.path.join(REPO, "tests", "emulator", "cloudflow_emulator")
-        if not os.path.isdir(package):
-            raise BenchError("the emulator (tests/emulator/cloudflow_emulator) does not exist in this checkout")
-        self._stderr = open(os.path.join(self.workdir, "emulator.stderr"), "wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "cloudflow_emulator", "--host", "127.0.0.1", "--port", "0"],
-            cwd=self.workdir, env=self.env, stdout=subprocess.PIPE, stderr=self._stderr, stdin=subprocess.DEVNULL,
-        )
-        lines: "queue.Queue[t.Optional[bytes]]" = queue.Queue()
-
-        def drain() -> None:
-            assert self.process is not None and self.process.stdout is not None
-            for line in self.process.stdout:
-                lines.put(line)
-            lines.put(None)
-
-        threading.Thread(target=drain, daemon=True).start()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = lines.get(timeout=max(0.05, deadline - time.monotonic()))
-            except queue.Empty:
-                break
-            if line is None:
-                break
-            text = line.decode("utf-8", "replace").strip()
-            if text.startswith("CLOUDFLOW_EMULATOR_URL="):
-                self.url = text.split("=", 1)[1]
-                break
-        if not self.url:
-            self.stop()
-            with open(os.path.join(self.workdir, "emulator.stderr"), "rb") as handle:
-                tail = handle.read()[-2000:].decode("utf-8", "replace")
-            raise BenchError("the emulator did not announce its URL within {0:g} s: {1}".format(timeout, tail))
+        self.process = EmulatorProcess(port=0, env=self.env, log_path=os.path.join(self.workdir, "emulator.log"),
+                                       startup_timeout=timeout)
+        try:
+            self.process.start()
+        except EmulatorStartError as error:
+            self.process = None
+            raise BenchError(str(error))
+        self.url = self.process.url
         host = self.url.split("://", 1)[1].rsplit(":", 1)[0]
         if host not in ("127.0.0.1", "[::1]", "localhost"):
             self.stop()
             raise BenchError("the emulator announced a non-loopback URL {0}".format(self.url))
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        if self.process is not None:
+            self.process.stop(timeout=10)
         self.process = None
-        if self._stderr is not None:
-            self._stderr.close()
-            self._stderr = None
 
     def control(self, method: str, path: str, data: t.Optional[t.Mapping[str, t.Any]] = None) -> t.Any:
         body = None if data is None else json.dumps(data).encode("utf-8")

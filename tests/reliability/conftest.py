@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from reliability_harness import AnsibleRunner, Emulator, EmulatorProcess, Sizes, make_self_signed_certificate
+from cloudflow_emulator import EmulatorProcess
+from reliability_harness import AnsibleRunner, Emulator, Sizes, make_self_signed_certificate
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -36,24 +37,19 @@ def sizes(soak: bool) -> Sizes:
 
 
 @pytest.fixture(scope="session")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[Emulator]:
-    """The plain-HTTP emulator on 127.0.0.1, or the one CLOUDFLOW_EMULATOR_URL names."""
+def emulator(request: pytest.FixtureRequest) -> t.Iterator[Emulator]:
+    """The plain-HTTP emulator on 127.0.0.1 (the emulator package's fixture), or the one
+    CLOUDFLOW_EMULATOR_URL names."""
     external = os.environ.get("CLOUDFLOW_EMULATOR_URL")
     if external:
         client = Emulator(external)
-        try:
-            yield client
-        finally:
-            client.close()
-        return
-    log_path = tmp_path_factory.mktemp("emulator") / "emulator.log"
-    process = EmulatorProcess(log_path)
-    client = Emulator(process.url, log_path)
+    else:
+        process: EmulatorProcess = request.getfixturevalue("cloudflow_emulator")
+        client = Emulator(process.url, process.log_path)
     try:
         yield client
     finally:
         client.close()
-        process.stop()
 
 
 @pytest.fixture(scope="session")
@@ -61,14 +57,14 @@ def tls_emulator(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[Emulato
     """A second emulator serving HTTPS with a freshly made self-signed certificate for 127.0.0.1."""
     directory = tmp_path_factory.mktemp("tls-emulator")
     cert_path, key_path = make_self_signed_certificate(directory)
-    process = EmulatorProcess(directory / "emulator.log", ["--tls-cert", str(cert_path), "--tls-key", str(key_path)])
-    assert process.url.startswith("https://"), "the TLS emulator announced {0}".format(process.url)
-    client = Emulator(process.url, process.log_path, verify=ssl.create_default_context(cafile=str(cert_path)))
-    try:
-        yield client
-    finally:
-        client.close()
-        process.stop()
+    with EmulatorProcess(port=0, args=["--tls-cert", str(cert_path), "--tls-key", str(key_path)],
+                         log_path=directory / "emulator.log") as process:
+        assert process.url.startswith("https://"), "the TLS emulator announced {0}".format(process.url)
+        client = Emulator(process.url, process.log_path, verify=ssl.create_default_context(cafile=str(cert_path)))
+        try:
+            yield client
+        finally:
+            client.close()
 
 
 @pytest.fixture(scope="session")

@@ -14,27 +14,30 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 import typing as t
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
+from cloudflow_emulator import (
+    DEFAULT_ACCESS_KEY_ID,
+    DEFAULT_ACCESS_KEY_SECRET,
+    DEFAULT_SECURITY_TOKEN,
+    DEFAULT_STS_ACCESS_KEY_ID,
+    DEFAULT_STS_ACCESS_KEY_SECRET,
+)
 
 REPO = Path(__file__).resolve().parents[2]
-EMULATOR_PYTHONPATH = REPO / "tests" / "emulator"
-URL_PREFIX = "CLOUDFLOW_EMULATOR_URL="
 
-# The emulator's key table (docs/architecture.md).
-ACCESS_KEY_ID = "LTAI5tFakeAccessKeyId01"
-ACCESS_KEY_SECRET = "FakeAccessKeySecret0123456789abcd"
-STS_KEY_ID = "STS.EmulatorKeyId"
-STS_SECRET = "EmulatorStsSecret"
-STS_TOKEN = "EmulatorSecurityToken"
+# The emulator's key table, from the emulator package (its one definition).
+ACCESS_KEY_ID = DEFAULT_ACCESS_KEY_ID
+ACCESS_KEY_SECRET = DEFAULT_ACCESS_KEY_SECRET
+STS_KEY_ID = DEFAULT_STS_ACCESS_KEY_ID
+STS_SECRET = DEFAULT_STS_ACCESS_KEY_SECRET
+STS_TOKEN = DEFAULT_SECURITY_TOKEN
 # Every value that must never show up in any output.
 SECRETS = (ACCESS_KEY_SECRET, STS_SECRET, STS_TOKEN)
 
@@ -56,6 +59,13 @@ import os
 from ansible.plugins.callback import CallbackBase
 
 
+def _on(failed, skipped=False, item=False):
+    """A v2_runner_*on_* handler that records the result with the outcome its event stands for."""
+    def handler(self, result, **_ignored):
+        (self._record_item if item else self._record)(result, failed, skipped)
+    return handler
+
+
 class CallbackModule(CallbackBase):
     CALLBACK_VERSION = 2.0
     CALLBACK_TYPE = "aggregate"
@@ -74,26 +84,36 @@ class CallbackModule(CallbackBase):
         return list(register) if isinstance(register, dict) else [register] if register else []
 
     @staticmethod
-    def _shaped(result):
-        # Newer cores track failed/changed beside the result dict; put them back as register would.
+    def _shaped(result, failed, skipped=False):
+        # The event says whether the task failed or was skipped: the copies of the result that
+        # ansible-core hands to callbacks lose "failed" and "skipped" (TaskResult.clean_copy on
+        # 2.18) or keep them beside the dict (2.19+), so neither the dict nor is_failed() can be
+        # trusted here. "changed" survives the copy on every core.
         shaped = dict(result._result)
-        shaped["failed"] = bool(result.is_failed())
+        shaped["failed"] = failed
         shaped["changed"] = bool(result.is_changed())
+        if skipped:
+            shaped["skipped"] = True
         return shaped
 
-    def _record(self, result, **_ignored):
+    def _record(self, result, failed, skipped=False):
         for name in self._names(result):
-            shaped = self._shaped(result)
+            shaped = self._shaped(result, failed, skipped)
             if name in self.items:
                 shaped["results"] = self.items.pop(name)
             self.recorded[name] = shaped
 
-    def _record_item(self, result, **_ignored):
+    def _record_item(self, result, failed, skipped=False):
         for name in self._names(result):
-            self.items.setdefault(name, []).append(self._shaped(result))
+            self.items.setdefault(name, []).append(self._shaped(result, failed, skipped))
 
-    v2_runner_on_ok = v2_runner_on_failed = v2_runner_on_skipped = v2_runner_on_unreachable = _record
-    v2_runner_item_on_ok = v2_runner_item_on_failed = v2_runner_item_on_skipped = _record_item
+    # The event is the outcome (see _shaped).
+    v2_runner_on_ok = _on(failed=False)
+    v2_runner_on_failed = v2_runner_on_unreachable = _on(failed=True)
+    v2_runner_on_skipped = _on(failed=False, skipped=True)
+    v2_runner_item_on_ok = _on(failed=False, item=True)
+    v2_runner_item_on_failed = _on(failed=True, item=True)
+    v2_runner_item_on_skipped = _on(failed=False, skipped=True, item=True)
 
     def v2_playbook_on_stats(self, stats):
         path = os.environ.get("SEED_RELIABILITY_RESULTS")
@@ -172,44 +192,6 @@ class Emulator:
         if self.log_path is None or not self.log_path.exists():
             return ""
         return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-
-class EmulatorProcess:
-    """An emulator subprocess; its stdout and stderr go to one log file."""
-
-    def __init__(self, log_path: Path, extra_args: t.Sequence[str] = ()) -> None:
-        self.log_path = log_path
-        env = clean_environment()
-        env["PYTHONPATH"] = str(EMULATOR_PYTHONPATH)
-        self._log = open(log_path, "w", encoding="utf-8")  # pylint: disable=consider-using-with
-        self.process = subprocess.Popen(  # pylint: disable=consider-using-with
-            [sys.executable, "-m", "cloudflow_emulator", "--host", "127.0.0.1", "--port", "0"] + list(extra_args),
-            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=str(log_path.parent),
-        )
-        self.url = self._wait_for_url()
-
-    def _wait_for_url(self, timeout: float = 30.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
-            for line in text.splitlines():
-                if line.startswith(URL_PREFIX):
-                    return line[len(URL_PREFIX):].strip()
-            if self.process.poll() is not None:
-                raise RuntimeError("the emulator exited with {0} before announcing its URL:\n{1}".format(self.process.returncode, text))
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("the emulator did not announce its URL within {0:g} s".format(timeout))
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=15)
-        self._log.close()
 
 
 def clean_environment() -> dict[str, str]:

@@ -1,0 +1,314 @@
+# Copyright (c) seed.cloudflow contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The checks of seed.cloudflow as nox sessions (docs/developing.md). `nox -l` lists them.
+
+`make test` runs the default set: lint, the antsibull-nox checks, sanity/units/integration/
+reliability on the oldest ansible-core and on the newest one this machine has a Python for, the
+emulator's own tests and the build. hacking/toolchain.py does what no tool does (the collection
+copy outside git, the get-pip stand-in, the emulator, the silent-pass guards, the summary).
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import nox
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / 'hacking'))
+import toolchain  # noqa: E402  pylint: disable=wrong-import-position
+
+try:
+    import antsibull_nox
+except ImportError:  # a bare `nox` without antsibull-nox still runs this project's own sessions
+    antsibull_nox = None
+
+REPO = toolchain.REPO
+HELPER = str(REPO / 'hacking' / 'toolchain.py')
+HACKING = REPO / 'hacking'
+EMULATOR_PACKAGE = str(REPO / 'tests' / 'emulator')
+
+# uv makes and fills venvs several times faster than venv + pip (hacking/requirements-nox.txt);
+# with plain `nox` and no uv installed, nox falls back to venv.
+nox.options.default_venv_backend = 'uv|venv'
+# uv trusts the system's certificate store, as pip does here (pip.conf names the system bundle), not
+# only its own built-in roots; without this it cannot reach the package index where TLS is
+# intercepted by a local certificate authority.
+os.environ.setdefault('UV_NATIVE_TLS', 'true')
+nox.options.download_python = 'never'  # only interpreters this machine has (no downloads here)
+nox.options.reuse_venv = 'yes'  # the installer still runs every time, so the pins stay applied
+nox.options.error_on_missing_interpreters = True  # python= only ever names an interpreter that was run
+# Under `nox --parallel N` (make test uses 2) every session may run beside another, except sanity:
+# it is CPU-bound and ansible-test keeps its sanity venvs in one place under ~/.ansible.
+nox.options.allow_parallel = True
+
+MATRIX = toolchain.test_matrix()[0]
+LINT_CORE = MATRIX[-1] if MATRIX else toolchain.CORES[-1]
+
+
+def _python(core: toolchain.Core) -> str | bool:
+    """The session interpreter; False (no venv) when the machine has none: the session then skips."""
+    return toolchain.python_for(core) or False
+
+
+def _skip_without_python(session: nox.Session, core: toolchain.Core) -> None:
+    if not toolchain.python_for(core):
+        session.skip('ansible-core %s needs Python %s (at most %s); this machine has %s' % (
+            core.version, core.requires_python, core.newest_python,
+            ', '.join(sorted(toolchain.pythons(), key=toolchain.version_tuple)) or 'none'))
+
+
+def install_core(session: nox.Session, core: toolchain.Core, *extra: str, emulator: bool = False) -> None:
+    """Install a core's pinned requirements (and the emulator package) and check its Requires-Python."""
+    _skip_without_python(session, core)
+    packages = ['-r', str(core.requirements), *extra]
+    if emulator:
+        packages.append(EMULATOR_PACKAGE)
+    session.install(*packages)
+    check_requires_python(session, core)
+
+
+def check_requires_python(session: nox.Session, core: toolchain.Core) -> None:
+    """Fail when the table in hacking/toolchain.py disagrees with the installed release's metadata."""
+    installed = session.run(
+        'python', '-c',
+        'import importlib.metadata as m; d = m.distribution("ansible-core"); '
+        'print(d.version, d.metadata["Requires-Python"])',
+        silent=True, log=False)
+    if not isinstance(installed, str):  # --install-only and the like
+        return
+    version, requires = installed.split()[-2:]
+    if not version.startswith(core.version + '.'):
+        session.error('installed ansible-core %s, expected %s.x' % (version, core.version))
+    if requires.replace(' ', '') != core.requires_python:
+        session.error('ansible-core %s declares Requires-Python %s, hacking/toolchain.py says %s: update CORES'
+                      % (version, requires, core.requires_python))
+
+
+def helper(session: nox.Session, *arguments: str, **kwargs: object) -> None:
+    session.run('python', HELPER, *arguments, *session.posargs, external=True, **kwargs)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------------------
+# lint
+
+@nox.session(python=_python(LINT_CORE))
+def lint(session: nox.Session) -> None:
+    """ansible-lint, antsibull-docs, antsibull-changelog, ruff, mypy, zero sanity ignores, SPDX lines."""
+    install_core(session, LINT_CORE, '-r', str(HACKING / 'requirements-lint.txt'))
+    failures = []
+
+    def step(name: str, *command: str, **kwargs: object) -> None:
+        try:
+            session.run(*command, **kwargs)  # type: ignore[arg-type]
+        except nox.command.CommandFailed:
+            failures.append(name)
+
+    session.log('zero lines in tests/sanity/ignore-*.txt')
+    entries = ['%s:%d: %s' % (os.path.relpath(path, REPO), number, line.strip())
+               for path in sorted(glob.glob(str(REPO / 'tests' / 'sanity' / 'ignore-*.txt')))
+               for number, line in enumerate(Path(path).read_text(encoding='utf-8').splitlines(), 1)
+               if line.strip() and not line.lstrip().startswith('#')]
+    if entries:
+        session.warn('\n'.join(entries))
+        failures.append('%d sanity ignore entries; the standard is zero' % len(entries))
+    missing = missing_spdx()
+    if missing:
+        session.warn('no SPDX-License-Identifier line in:\n  ' + '\n  '.join(missing))
+        failures.append('%d source files without an SPDX line' % len(missing))
+    copy_root = toolchain.collections_root('lint')
+    toolchain.sync_copy('lint')
+    # ansible-lint resolves seed.cloudflow through ANSIBLE_COLLECTIONS_PATH (the copy); it warns if
+    # scanning sys.path is switched off, so that stays on here.
+    step('ansible-lint', 'ansible-lint', env={'ANSIBLE_COLLECTIONS_PATH': str(copy_root)})
+    step('antsibull-docs lint-collection-docs', 'antsibull-docs', 'lint-collection-docs', '--plugin-docs', '.',
+         env={'ANSIBLE_COLLECTIONS_PATH': str(copy_root)})
+    step('antsibull-changelog lint', 'antsibull-changelog', 'lint')
+    step('ruff', 'ruff', 'check', '--no-cache', '.')
+    # mypy checks the module side as ansible-core imports it (ansible_collections.seed.cloudflow...).
+    step('mypy', 'mypy', '--config-file', str(REPO / 'pyproject.toml'),
+         '-p', 'ansible_collections.seed.cloudflow.plugins.module_utils',
+         '-p', 'ansible_collections.seed.cloudflow.plugins.modules',
+         env={'MYPYPATH': str(copy_root)}, success_codes=[0])
+    if failures:
+        session.error('failed: ' + '; '.join(failures))
+
+
+SPDX_SUFFIXES = ('.py', '.sh', '.ps1', '.toml', '.cfg')
+
+
+def missing_spdx() -> list[str]:
+    """Tracked source files (Python, shell, TOML, the Makefile, scripts) without the SPDX line."""
+    missing = []
+    for name in sorted(toolchain.repo_files()):
+        path = REPO / name
+        if path.is_symlink():
+            continue
+        if not (name.endswith(SPDX_SUFFIXES) or name in ('Makefile', '.ci/run')):
+            continue
+        if 'SPDX-License-Identifier:' not in path.read_text(encoding='utf-8', errors='replace')[:2000]:
+            missing.append(name)
+    return missing
+
+
+# ---------------------------------------------------------------------------------------------
+# ansible-test, per core
+
+def _core_sessions(core: toolchain.Core) -> None:
+    python = _python(core)
+    default = core in MATRIX
+
+    def tags(kind: str) -> list[str]:
+        # `nox -t sanity` (make sanity) runs the cores of the test matrix
+        return [kind] if default else []
+
+    @nox.session(name='sanity-' + core.version, python=python, default=default, tags=tags('sanity'), allow_parallel=False)
+    def sanity(session: nox.Session) -> None:
+        install_core(session, core)
+        helper(session, 'ansible-test', 'sanity', core.version)
+
+    @nox.session(name='units-' + core.version, python=python, default=default, tags=tags('units'))
+    def units(session: nox.Session) -> None:
+        install_core(session, core)
+        helper(session, 'ansible-test', 'units', core.version)
+
+    @nox.session(name='integration-' + core.version, python=python, default=default, tags=tags('integration'))
+    def integration(session: nox.Session) -> None:
+        install_core(session, core, emulator=True)
+        helper(session, 'ansible-test', 'integration', core.version)
+
+    @nox.session(name='reliability-' + core.version, python=python, default=default, tags=tags('reliability'))
+    def reliability(session: nox.Session) -> None:
+        install_core(session, core, emulator=True)
+        helper(session, 'pytest', 'tests/reliability')
+
+    sanity.__doc__ = 'ansible-test sanity --local on ansible-core %s (compile/import on every Python here)' % core.version
+    units.__doc__ = 'ansible-test units on ansible-core %s' % core.version
+    integration.__doc__ = 'ansible-test integration on ansible-core %s against the emulator' % core.version
+    reliability.__doc__ = 'pytest tests/reliability on ansible-core %s' % core.version
+
+
+for _core in toolchain.CORES:
+    _core_sessions(_core)
+
+
+# ---------------------------------------------------------------------------------------------
+# once-only sessions (newest core this machine runs)
+
+@nox.session(python=_python(LINT_CORE))
+def emulator(session: nox.Session) -> None:
+    """The emulator package's own pytest suite (tests/emulator/tests)."""
+    install_core(session, LINT_CORE, emulator=True)
+    helper(session, 'pytest', 'tests/emulator/tests')
+
+
+def build_and_install(session: nox.Session, install_root: Path) -> Path:
+    """Build the artifact into build/ from a fresh copy and install it under install_root."""
+    copy = toolchain.sync_copy(session.name)
+    output = REPO / 'build'
+    output.mkdir(exist_ok=True)
+    for old in output.glob('seed-cloudflow-*.tar.gz'):
+        old.unlink()
+    session.run('ansible-galaxy', 'collection', 'build', '--force', '--output-path', str(output), str(copy))
+    artifacts = list(output.glob('seed-cloudflow-*.tar.gz'))
+    if len(artifacts) != 1:
+        session.error('expected one artifact in build/, found %d' % len(artifacts))
+    session.run('ansible-galaxy', 'collection', 'install', '--force', '-p', str(install_root), str(artifacts[0]),
+                env={'ANSIBLE_COLLECTIONS_PATH': str(install_root)})
+    return artifacts[0]
+
+
+@nox.session(python=_python(LINT_CORE))
+def build(session: nox.Session) -> None:
+    """Build the collection, install the artifact, render every module and role with ansible-doc."""
+    install_core(session, LINT_CORE)
+    modules = sorted(Path(path).stem for path in glob.glob(str(REPO / 'plugins' / 'modules' / '*.py'))
+                     if not path.endswith('__init__.py'))
+    roles = sorted(path.name for path in (REPO / 'roles').glob('*') if (path / 'meta').is_dir()) \
+        if (REPO / 'roles').is_dir() else []
+    if not modules:
+        session.error('no modules found in plugins/modules')
+    install_root = Path(tempfile.mkdtemp(prefix='seed-cloudflow-install-'))
+    try:
+        artifact = build_and_install(session, install_root)
+        env = {'ANSIBLE_COLLECTIONS_PATH': str(install_root), 'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false'}
+        broken = []
+        for kind, names in (('module', modules), ('role', roles)):
+            for name in names:
+                fqcn = toolchain.FQCN + '.' + name
+                session.run('ansible-doc', '-t', kind, fqcn, env=env)
+                rendered = str(session.run('ansible-doc', '-t', kind, '--json', fqcn, env=env, silent=True, log=False))
+                try:  # the output may start with warnings (stderr is merged into it)
+                    documentation = json.loads(rendered[rendered.find('{'):])[fqcn]
+                except (ValueError, KeyError):
+                    documentation = None
+                if kind == 'module':
+                    rendered_ok = bool(documentation) and documentation['doc'].get('module') == name
+                else:
+                    rendered_ok = bool(documentation) and 'main' in documentation.get('entry_points', {})
+                if not rendered_ok:
+                    broken.append('%s %s' % (kind, name))
+        if broken:
+            session.error('ansible-doc could not render: ' + ', '.join(broken))
+        session.log('%s: %d modules and %d roles rendered from the installed artifact'
+                    % (artifact.relative_to(REPO), len(modules), len(roles)))
+    finally:
+        shutil.rmtree(install_root, ignore_errors=True)
+
+
+@nox.session(python=_python(LINT_CORE), default=False)
+def demo(session: nox.Session) -> None:
+    """Build and install the collection, start the emulator, run every examples/*.yml in order."""
+    install_core(session, LINT_CORE, emulator=True)
+    playbooks = sorted(glob.glob(str(REPO / 'examples' / '*.yml')))
+    if not playbooks:
+        session.error('no example playbooks: examples/*.yml does not exist')
+    collections = REPO / '.cache' / 'demo-collections'
+    shutil.rmtree(collections, ignore_errors=True)
+    build_and_install(session, collections)
+    session.run('python', HELPER, 'playbooks', '--collections', str(collections),
+                *(os.path.relpath(playbook, REPO) for playbook in playbooks))
+
+
+@nox.session(name='emulator-server', python=_python(LINT_CORE), default=False)
+def emulator_server(session: nox.Session) -> None:
+    """The emulator in the foreground (`nox -s emulator-server -- --port 8080`)."""
+    install_core(session, LINT_CORE, emulator=True)
+    session.run('cloudflow-emulator', *(session.posargs or ['--port', '0']))
+
+
+@nox.session(python=_python(LINT_CORE), default=False)
+def bench(session: nox.Session) -> None:
+    """bench/run.py (`nox -s bench -- --quick` for a smoke run)."""
+    install_core(session, LINT_CORE, emulator=True)
+    session.run('python', 'bench/run.py', *session.posargs)
+
+
+@nox.session(python=_python(LINT_CORE), default=False)
+def soak(session: nox.Session) -> None:
+    """pytest tests/reliability --soak (the long form)."""
+    install_core(session, LINT_CORE, emulator=True)
+    helper(session, 'pytest', 'tests/reliability', '--soak')
+
+
+# ---------------------------------------------------------------------------------------------
+# antsibull-nox: docs-check, extra-checks, build-import-check (antsibull-nox.toml)
+
+if antsibull_nox is not None:
+    antsibull_nox.load_antsibull_nox_toml()
+
+# `nox` alone (and `make test`) runs these. The order suits `--parallel 2`: sanity runs alone first,
+# then the longest sessions start early.
+nox.options.sessions = [
+    *('sanity-' + core.version for core in MATRIX),
+    *('integration-' + core.version for core in MATRIX),
+    *('reliability-' + core.version for core in MATRIX),
+    'lint', 'emulator', *('units-' + core.version for core in MATRIX),
+    'docs-check', 'extra-checks', 'build-import-check', 'build',
+]

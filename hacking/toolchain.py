@@ -281,6 +281,36 @@ def install_get_pip_standin() -> None:
             say('wrote get-pip %s stand-in: %s' % (version, path))
 
 
+def ensure_ansible_test_ssh_key() -> None:
+    """Create ansible-test's per-user SSH key pair once, before sessions that run side by side need it.
+
+    Every ansible-test integration run makes ~/.ansible/test/id_rsa if it is missing; two runs that
+    start together on an empty HOME both call ssh-keygen, and the second one stops at its
+    "Overwrite (y/n)?" prompt and fails. Made here under a lock, the key exists before either starts.
+    """
+    import fcntl  # pylint: disable=import-outside-toplevel
+
+    directory = Path.home() / '.ansible' / 'test'
+    directory.mkdir(parents=True, exist_ok=True)
+    key, pub = directory / 'id_rsa', directory / 'id_rsa.pub'
+    with open(directory / '.seed-cloudflow-ssh-key.lock', 'w', encoding='utf-8') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if key.is_file() and pub.is_file():
+            return
+        scratch = Path(tempfile.mkdtemp(dir=directory, prefix='.ssh-key-'))
+        try:
+            subprocess.run(['ssh-keygen', '-m', 'PEM', '-q', '-t', 'rsa', '-N', '', '-f', str(scratch / 'id_rsa')],
+                           check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+            # the header rewrite ansible-test applies to the keys it makes (paramiko reads only this form)
+            text = (scratch / 'id_rsa').read_text(encoding='utf-8')
+            (scratch / 'id_rsa').write_text(re.sub(r'(BEGIN|END) PRIVATE KEY', r'\1 RSA PRIVATE KEY', text), encoding='utf-8')
+            (scratch / 'id_rsa.pub').replace(pub)
+            (scratch / 'id_rsa').replace(key)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    say('made the ansible-test SSH key pair: %s' % key)
+
+
 def loopback_env(collections_path: Path | None = None) -> dict[str, str]:
     """The current environment, limited to loopback traffic, optionally with a collections path."""
     env = dict(os.environ)
@@ -388,6 +418,7 @@ def command_ansible_test(arguments: argparse.Namespace) -> int:
     copy = sync_copy(label)
     env = loopback_env(collections_root(label))
     install_get_pip_standin()
+    ensure_ansible_test_ssh_key()
     command = ['ansible-test', kind, '--local', '--color', 'yes']
     # sanity: no --python, so the controller runs on the venv's Python and compile/import run on
     # every pythonX.Y on PATH; the other kinds run on the session's Python.

@@ -79,6 +79,12 @@ def collections_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def bytecode_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One PYTHONPYCACHEPREFIX for every ansible-playbook and module process of the session."""
+    return tmp_path_factory.mktemp("pycache")
+
+
 @pytest.fixture
-def ansible(collections_path: Path, tmp_path: Path, emulator: Emulator) -> AnsibleRunner:
-    return AnsibleRunner(collections_path, tmp_path, emulator)
+def ansible(collections_path: Path, tmp_path: Path, emulator: Emulator, bytecode_cache: Path) -> AnsibleRunner:
+    return AnsibleRunner(collections_path, tmp_path, emulator, bytecode_cache)

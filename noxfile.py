@@ -44,8 +44,8 @@ os.environ.setdefault('UV_NATIVE_TLS', 'true')
 nox.options.download_python = 'never'  # only interpreters this machine has (no downloads here)
 nox.options.reuse_venv = 'yes'  # the installer still runs every time, so the pins stay applied
 nox.options.error_on_missing_interpreters = True  # python= only ever names an interpreter that was run
-# Under `nox --parallel N` (make test uses 2) every session may run beside another, except sanity:
-# it is CPU-bound and ansible-test keeps its sanity venvs in one place under ~/.ansible.
+# Under `nox --parallel N` (make test uses 2) every session may run beside another; two sanity
+# sessions take turns on a lock (hacking/toolchain.py), as they share ansible-test's venvs.
 nox.options.allow_parallel = True
 
 MATRIX = toolchain.test_matrix()[0]
@@ -168,7 +168,7 @@ def _core_sessions(core: toolchain.Core) -> None:
         # `nox -t sanity` (make sanity) runs the cores of the test matrix
         return [kind] if default else []
 
-    @nox.session(name='sanity-' + core.version, python=python, default=default, tags=tags('sanity'), allow_parallel=False)
+    @nox.session(name='sanity-' + core.version, python=python, default=default, tags=tags('sanity'))
     def sanity(session: nox.Session) -> None:
         install_core(session, core)
         helper(session, 'ansible-test', 'sanity', core.version)
@@ -303,12 +303,11 @@ def soak(session: nox.Session) -> None:
 if antsibull_nox is not None:
     antsibull_nox.load_antsibull_nox_toml()
 
-# `nox` alone (and `make test`) runs these. The order suits `--parallel 2`: sanity runs alone first,
-# then the longest sessions start early.
+# `nox` alone (and `make test`) runs these, longest first, which suits `--parallel 2`: the
+# integration runs start at once, and the two sanity runs (which take turns) do not follow each other.
 nox.options.sessions = [
-    *('sanity-' + core.version for core in MATRIX),
-    *('integration-' + core.version for core in MATRIX),
-    *('reliability-' + core.version for core in MATRIX),
+    *('integration-' + core.version for core in reversed(MATRIX)),
+    *(name + '-' + core.version for core in reversed(MATRIX) for name in ('sanity', 'reliability')),
     'lint', 'emulator', *('units-' + core.version for core in MATRIX),
-    'docs-check', 'extra-checks', 'build-import-check', 'build',
+    'build', 'docs-check', 'build-import-check', 'extra-checks',
 ]

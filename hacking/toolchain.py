@@ -20,6 +20,7 @@ it does the parts that ansible-test and pytest leave to the project:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import glob
 import hashlib
@@ -281,6 +282,22 @@ def install_get_pip_standin() -> None:
             say('wrote get-pip %s stand-in: %s' % (version, path))
 
 
+@contextlib.contextmanager
+def ansible_test_lock(name: str) -> t.Iterator[None]:
+    """Hold an exclusive lock on something every ansible-test run of this user shares (~/.ansible/test)."""
+    import fcntl  # pylint: disable=import-outside-toplevel
+
+    directory = Path.home() / '.ansible' / 'test'
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ('.seed-cloudflow-%s.lock' % name), 'w', encoding='utf-8') as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say('waiting for the %s lock (%s), held by a session running beside this one' % (name, lock.name))
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def ensure_ansible_test_ssh_key() -> None:
     """Create ansible-test's per-user SSH key pair once, before sessions that run side by side need it.
 
@@ -288,13 +305,9 @@ def ensure_ansible_test_ssh_key() -> None:
     start together on an empty HOME both call ssh-keygen, and the second one stops at its
     "Overwrite (y/n)?" prompt and fails. Made here under a lock, the key exists before either starts.
     """
-    import fcntl  # pylint: disable=import-outside-toplevel
-
     directory = Path.home() / '.ansible' / 'test'
-    directory.mkdir(parents=True, exist_ok=True)
     key, pub = directory / 'id_rsa', directory / 'id_rsa.pub'
-    with open(directory / '.seed-cloudflow-ssh-key.lock', 'w', encoding='utf-8') as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with ansible_test_lock('ssh-key'):
         if key.is_file() and pub.is_file():
             return
         scratch = Path(tempfile.mkdtemp(dir=directory, prefix='.ssh-key-'))
@@ -439,6 +452,12 @@ def command_ansible_test(arguments: argparse.Namespace) -> int:
                 code, output = tee(command, copy, env)
                 if code != 0:
                     say('--- emulator log (last 40 lines) ---\n' + emulator.log_tail())
+    elif kind == 'sanity':
+        # Sanity keeps its venvs in ~/.ansible/test/venv, and tests without requirements of their own
+        # share one; a run that finds a venv without its marker deletes it, even one another run is
+        # still filling. So two sanity runs take turns, while each may run beside any other session.
+        with ansible_test_lock('sanity'):
+            code, output = tee(command, copy, env)
     else:
         code, output = tee(command, copy, env)
     if 'All targets skipped' in output:

@@ -466,17 +466,24 @@ def plain_http_refused(emulator: Emulator, tls_emulator: Emulator, ansible: Ansi
     emulator.seed("tls_flow", "tls-1")
     emulator.clear_requests()
     connection, env = _credentials(ansible, sts)
-    refused = []
-    # As an option, and through the environment variable.
-    outcome, run = ansible.run_module(EXECUTION, dict(connection, endpoint="http://10.0.0.1", flow_name="tls_flow", name="tls-1",
-                                                      state="stopped"), env=env)
-    refused.append((outcome, run))
-    connection.pop("endpoint")
-    outcome, run = ansible.run_module(INFO, dict(connection, flow_name="tls_flow"),
-                                      env=dict(env, ALIBABA_CLOUD_CLOUDFLOW_ENDPOINT="http://10.0.0.1:8080"))
-    refused.append((outcome, run))
-    for outcome, run in refused:
-        assert_no_traceback(run)
+    without_endpoint = {name: value for name, value in connection.items() if name != "endpoint"}
+    # As an option, and through the environment variable (set for that task only, so the first task
+    # runs without it), in one playbook.
+    tasks = [
+        {"name": "Stop with a plain-http endpoint option",
+         "seed.cloudflow.cloudflow_execution": dict(connection, endpoint="http://10.0.0.1", flow_name="tls_flow", name="tls-1",
+                                                    state="stopped"),
+         "register": "by_option", "ignore_errors": True},
+        {"name": "Read with a plain-http endpoint from the environment",
+         "seed.cloudflow.cloudflow_execution_info": dict(without_endpoint, flow_name="tls_flow"),
+         "environment": {"ALIBABA_CLOUD_CLOUDFLOW_ENDPOINT": "http://10.0.0.1:8080"},
+         "register": "by_environment", "ignore_errors": True},
+    ]
+    run = ansible.run_playbook(tasks, registered=["by_option", "by_environment"], env=env)
+    assert_no_traceback(run)
+    for register in ("by_option", "by_environment"):
+        outcome = run.results.get(register)
+        assert outcome is not None, "the playbook did not record {0}\n{1}".format(register, run.describe())
         assert outcome.get("failed"), outcome
         message = outcome.get("msg") or ""
         assert "endpoint" in message and "http://10.0.0.1" in message, message

@@ -1424,7 +1424,7 @@ def main() -> int:
     parser.add_argument("--keep-temp", action="store_true", help="keep the temporary directory (playbooks, outputs)")
     parser.add_argument("--budget", type=float, default=540.0, help="seconds after which remaining figures are skipped")
     argv = sys.argv[1:]
-    if argv[:1] == ["--"]:  # hacking/run_tests.py bench -- --quick passes the separator through
+    if argv[:1] == ["--"]:  # a caller that writes `-- --quick` (nox -s bench -- -- --quick) passes the separator through
         argv = argv[1:]
     args = parser.parse_args(argv)
 

@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Offline stand-in for ansible-test's get-pip bootstrap script.
 
-hacking/run_tests.py copies this file to ~/.ansible/test/cache/get_pip_<version>.py before it
+hacking/toolchain.py copies this file to ~/.ansible/test/cache/get_pip_<version>.py before it
 runs ansible-test, because the machines this project runs on cannot download the real get-pip.
 ansible-test runs it (through its quiet_pip wrapper) with the interpreter of a fresh, pip-less
 virtual environment and with the arguments it would give get-pip.py, for example

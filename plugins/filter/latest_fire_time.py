@@ -78,6 +78,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.seed.cloudflow.plugins.module_utils._cron import latest_fire_time as _latest_fire_time
 from ansible_collections.seed.cloudflow.plugins.module_utils._errors import CloudFlowError
+from ansible_collections.seed.cloudflow.plugins.module_utils._time import parse_rfc3339
 
 
 def _moment(option: str, value: t.Any) -> datetime:
@@ -85,11 +86,8 @@ def _moment(option: str, value: t.Any) -> datetime:
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, str):
-        text = value.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
         try:
-            moment = datetime.fromisoformat(text)
+            moment = parse_rfc3339(value)
         except ValueError:
             raise AnsibleFilterError(
                 "latest_fire_time: {0} must be an RFC 3339 time such as 2024-05-01T12:00:00Z; got {1!r}".format(option, value))

@@ -12,7 +12,7 @@ import os
 import re
 import traceback
 import typing as t
-from datetime import datetime, timezone
+from datetime import timezone
 
 from ansible.module_utils.basic import AnsibleFallbackNotFound, AnsibleModule, missing_required_lib
 
@@ -35,6 +35,7 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._http import (
     httpx,
     validate_endpoint,
 )
+from ansible_collections.seed.cloudflow.plugins.module_utils._time import parse_rfc3339
 
 # Defined next to the Transport that sends it; read from here by the galaxy.yml consistency test.
 COLLECTION_VERSION = _http.COLLECTION_VERSION
@@ -144,11 +145,8 @@ def rfc3339_time(option: str, value: t.Optional[str]) -> t.Optional[str]:
     """Normalise a time option to the UTC RFC 3339 form the service uses (with milliseconds)."""
     if value is None:
         return None
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
     try:
-        moment = datetime.fromisoformat(text)
+        moment = parse_rfc3339(value)
     except ValueError:
         raise ConfigurationError(option, "must be an RFC 3339 time such as 2024-05-01T12:00:00Z; got {0!r}".format(value))
     if moment.tzinfo is None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import time
 import typing as t
+from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.seed.cloudflow.plugins.module_utils._errors import (
@@ -41,6 +42,8 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._module import rfc3
 
 if t.TYPE_CHECKING:
     from ansible_collections.seed.cloudflow.plugins.module_utils._http import CloudFlowClient
+
+T = t.TypeVar("T")
 
 # The watch polls quickly at first (most stops land within a second) and then backs off, so that a long wait does
 # not spend the account's ListExecutions quota (2 calls a second, shared with every other client).
@@ -125,22 +128,23 @@ def stop_in_progress(
     started_after = rfc3339_time("started_after", started_after)
     started_before = rfc3339_time("started_before", started_before)
     selected = list_in_progress_executions(client, flow_name, name_prefix or None, started_after, started_before)
-    entries = [_entry(execution, flow_name) for execution in selected]
+    entries = [entry_for(execution, flow_name) for execution in selected]
     if not check_mode and entries:
-        _for_each(entries, concurrency, lambda entry: _stop_one(client, flow_name, entry, cause, error))
+        for_each(entries, concurrency, lambda entry: stop_entry(client, entry, cause, error))
         if wait:
             # One deadline for the whole task, however many executions there are.
             deadline = clock() + wait_timeout
             stopped = [entry for entry in entries if entry["changed"]]
             if len(stopped) == 1 or (stopped and wait_strategy == "long_poll"):
-                _for_each(stopped, concurrency, lambda entry: _long_poll_one(client, flow_name, entry, deadline, clock))
+                for_each(stopped, concurrency, lambda entry: _long_poll_one(client, flow_name, entry, deadline, clock))
             elif stopped:
                 watch_until_finished(client, flow_name, stopped, deadline, wait_timeout, started_after=started_after,
                                      started_before=started_before, clock=clock, sleep=sleep)
     return BulkStopOutcome(flow_name, entries, check_mode, waited=wait and not check_mode)
 
 
-def _entry(execution: t.Mapping[str, t.Any], flow_name: str) -> dict[str, t.Any]:
+def entry_for(execution: t.Mapping[str, t.Any], flow_name: str) -> dict[str, t.Any]:
+    """The result entry of an in-progress execution about to be stopped (status_after is updated as it goes)."""
     shaped = execution_result(execution)
     return {
         "name": shaped["name"],
@@ -154,14 +158,26 @@ def _entry(execution: t.Mapping[str, t.Any], flow_name: str) -> dict[str, t.Any]
     }
 
 
-def _for_each(entries: list[dict[str, t.Any]], concurrency: int, action: t.Callable[[dict[str, t.Any]], None]) -> None:
-    workers = min(concurrency, len(entries)) or 1
+def for_each(items: t.Sequence[T], concurrency: int, action: t.Callable[[T], None]) -> None:
+    """Run action on every item with at most concurrency threads; an unexpected exception is raised here."""
+    if not items:
+        return
+    workers = min(concurrency, len(items)) or 1
+    if workers == 1:
+        for item in items:
+            action(item)
+        return
     with ThreadPoolExecutor(max_workers=workers) as pool:
         # list() re-raises any unexpected exception from a worker here, in the caller's thread.
-        list(pool.map(action, entries))
+        list(pool.map(action, items))
 
 
-def _stop_one(client: CloudFlowClient, flow_name: str, entry: dict[str, t.Any], cause: t.Optional[str], error: t.Optional[str]) -> None:
+def stop_entry(client: CloudFlowClient, entry: dict[str, t.Any], cause: t.Optional[str], error: t.Optional[str]) -> None:
+    """Stop one entry's execution; sets changed, status_after and error. Never raises a CloudFlowError.
+
+    An execution that finished first (ExecutionAlreadyCompleted) or no longer exists is not a failure.
+    """
+    flow_name = entry["flow_name"]
     try:
         stopped_by_us, execution = request_stop(client, flow_name, entry["name"], cause, error)
         entry["changed"] = stopped_by_us
@@ -220,45 +236,74 @@ def watch_until_finished(
     clock: t.Callable[[], float] = time.monotonic,
     sleep: t.Callable[[float], None] = time.sleep,
 ) -> None:
-    """Wait until none of the entries is in progress, with status-filtered ListExecutions pages; sets status_after.
+    """Wait until none of one flow's entries is in progress (watch_in_progress); an entry still in progress at the
+    deadline gets a timeout error."""
+    for entry in entries:
+        entry.setdefault("flow_name", flow_name)
+    still_running = watch_in_progress(client, entries, deadline, time_filters={flow_name: (started_after, started_before)},
+                                      clock=clock, sleep=sleep)
+    for entry in still_running:
+        entry["error"] = {"message": str(WaitTimeout(flow_name, entry["name"], timeout, entry["status_after"]))}
 
-    Each poll lists Starting and then Running executions (an execution moving between the two during a poll is
-    still seen). The polls use the caller's time filters (normalised the same way as for the first listing, so an
-    execution in progress is never missed) and the entries' common name prefix. An entry that is no longer listed
-    has finished; its final status comes from one listing of Stopped executions, and from DescribeExecution only for
-    the few that finished some other way. A listing that fails (after the client's retries) marks every entry still
-    waited for as failed, and does not raise.
+
+def watch_in_progress(
+    client: CloudFlowClient,
+    entries: t.Sequence[dict[str, t.Any]],
+    deadline: float,
+    *,
+    time_filters: t.Optional[t.Mapping[str, tuple[t.Optional[str], t.Optional[str]]]] = None,
+    concurrency: int = 4,
+    clock: t.Callable[[], float] = time.monotonic,
+    sleep: t.Callable[[float], None] = time.sleep,
+) -> list[dict[str, t.Any]]:
+    """Wait until none of the entries (of one flow or many) is in progress, or the deadline; one deadline for all.
+
+    Each poll lists, per flow, Starting and then Running executions (an execution moving between the two during a
+    poll is still seen), with the flow's time filters (normalised as for the first listing, so an execution in
+    progress is never missed) and the common name prefix of its entries; the flows of one poll are listed side by
+    side (at most concurrency at once), all paced by the client's one quota budget. An entry that is no longer
+    listed has finished; its final status comes from one listing of Stopped executions, and from DescribeExecution
+    only for the few that finished some other way. Sets status_after of every entry. A listing that fails (after the
+    client's retries) sets the error of that flow's entries still watched, and does not raise.
+
+    Returns the entries still in progress at the deadline (their error is left to the caller).
     """
-    prefix = os.path.commonprefix([entry["name"] for entry in entries]) or None
-    pending = {entry["name"]: entry for entry in entries}
-    finished: list[dict[str, t.Any]] = []
+    time_filters = time_filters or {}
+    pending: dict[str, dict[str, dict[str, t.Any]]] = defaultdict(dict)
+    for entry in entries:
+        pending[entry["flow_name"]][entry["name"]] = entry
+    finished: dict[str, list[dict[str, t.Any]]] = defaultdict(list)
     interval = FIRST_POLL_INTERVAL
-    while pending:
+
+    def poll(flow_name: str) -> None:
+        waiting = pending[flow_name]
+        after, before = time_filters.get(flow_name, (None, None))
+        prefix = os.path.commonprefix(list(waiting)) or None
         try:
-            in_progress = {
-                execution["Name"]: execution
-                for execution in list_in_progress_executions(client, flow_name, prefix, started_after, started_before)
-            }
+            in_progress = {execution["Name"]: execution
+                           for execution in list_in_progress_executions(client, flow_name, prefix, after, before)}
         except CloudFlowError as listing_error:
-            _fail_all(pending.values(), listing_error)
-            break
-        for name in list(pending):
+            _fail_all(waiting.values(), listing_error)
+            waiting.clear()
+            return
+        for name in list(waiting):
             if name in in_progress:
-                pending[name]["status_after"] = execution_result(in_progress[name])["status"]
+                waiting[name]["status_after"] = execution_result(in_progress[name])["status"]
             else:
-                finished.append(pending.pop(name))
-        if not pending:
-            break
+                finished[flow_name].append(waiting.pop(name))
+
+    while True:
+        for_each(sorted(pending), concurrency, poll)
+        for flow_name in [flow for flow, waiting in pending.items() if not waiting]:
+            del pending[flow_name]
         remaining = deadline - clock()
-        if remaining <= 0:
-            for entry in pending.values():
-                timed_out = WaitTimeout(flow_name, entry["name"], timeout, entry["status_after"])
-                entry["error"] = {"message": str(timed_out)}
+        if not pending or remaining <= 0:
             break
         sleep(min(interval, remaining))
         interval = min(interval * POLL_BACKOFF, MAX_POLL_INTERVAL)
-    if finished:
-        _settle_final_status(client, flow_name, finished)
+    for flow_name, done in finished.items():
+        _settle_final_status(client, flow_name, done)
+    return [entry for waiting in pending.values() for entry in waiting.values()]
 
 
 def _fail_all(entries: t.Iterable[dict[str, t.Any]], failure: CloudFlowError) -> None:

@@ -301,3 +301,58 @@ def next_fire_time(expression: str, after: datetime, anchor: t.Optional[datetime
                     return fire
         day += timedelta(days=1)
     return None
+
+
+def fire_times(expression: str, after: datetime, until: datetime, anchor: t.Optional[datetime] = None) -> t.Iterator[datetime]:
+    """Every time the schedule fires in (after, until], in UTC, earliest first (same rules as latest_fire_time)."""
+    _check_aware(after=after, until=until, anchor=anchor)
+    schedule = parse_schedule_expression("expression", expression)
+    if until <= after:
+        return
+    if schedule.every_minutes is not None:
+        start = anchor if anchor is not None else after
+        period = timedelta(minutes=schedule.every_minutes)
+        count = max(1, (after - start) // period + 1)
+        fire = start + count * period
+        while fire <= until:
+            yield fire.astimezone(timezone.utc)
+            fire += period
+        return
+    zone = _zone_info(schedule)
+    day = after.astimezone(zone).date() - timedelta(days=1)
+    last_day = until.astimezone(zone).date() + timedelta(days=1)
+    while day <= last_day:
+        if _day_matches(schedule, day):
+            for fire in _fires_on(schedule, day, zone, descending=False):
+                if fire > until:
+                    return
+                if fire > after:
+                    yield fire
+        day += timedelta(days=1)
+
+
+def count_fire_times(
+    expression: str, after: datetime, until: datetime, anchor: t.Optional[datetime] = None, keep: int = 5
+) -> t.Tuple[int, t.List[datetime]]:
+    """How many times the schedule fires in (after, until], and the first `keep` of those times.
+
+    '@every' windows are counted arithmetically; a cron is walked fire by fire (at most one a minute, so a
+    month-long window costs about 44,000 steps at worst).
+    """
+    schedule = parse_schedule_expression("expression", expression)
+    first = []  # type: t.List[datetime]
+    if schedule.every_minutes is not None:
+        for fire in fire_times(expression, after, until, anchor):
+            if len(first) == keep:
+                break
+            first.append(fire)
+        if not first:
+            return 0, first
+        period = timedelta(minutes=schedule.every_minutes)
+        return (until - first[0]) // period + 1, first
+    count = 0
+    for fire in fire_times(expression, after, until, anchor):
+        count += 1
+        if len(first) < keep:
+            first.append(fire)
+    return count, first

@@ -109,6 +109,16 @@ class TransportError(CloudFlowError):
         return TransportError(self.action, attempts, self.reason, self.hint, endpoint=self.endpoint, retryable=self.retryable)
 
 
+class RecordError(CloudFlowError):
+    """A maintenance-window record file could not be read, locked or written; the message names the file."""
+
+    def __init__(self, path: str, problem: str, hint: t.Optional[str] = None) -> None:
+        if not problem.endswith((".", "!", "?")):
+            problem += "."
+        super().__init__("{0}: {1}".format(path, problem), hint=hint)
+        self.path = path
+
+
 class ApiError(CloudFlowError):
     """The service answered with an error (after retries, when the error was retryable)."""
 

@@ -35,7 +35,6 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._bulk_stop import (
 )
 from ansible_collections.seed.cloudflow.plugins.module_utils._cron import count_fire_times, latest_fire_time
 from ansible_collections.seed.cloudflow.plugins.module_utils._errors import (
-    EXECUTION_NOT_EXISTS,
     FLOW_NOT_EXISTS,
     ApiError,
     CloudFlowError,
@@ -668,7 +667,7 @@ class Resume:
     def _skipped_fires(self, entry: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
         """The fires the window skipped, from when the schedule was disabled to now, computed locally."""
         since = _moment(entry.get("disabled_time"))
-        shown = {"count": None, "first": [], "since": entry.get("disabled_time"), "until": self.run_time}
+        shown: dict[str, t.Any] = {"count": None, "first": [], "since": entry.get("disabled_time"), "until": self.run_time}
         if since is None or not entry.get("cron_expression"):
             return shown
         try:

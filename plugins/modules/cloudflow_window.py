@@ -503,12 +503,12 @@ def main() -> None:
         settings = settings_from(module.params)
         with module.client() as client:
             if settings.state == "quiesced":
-                window = Quiesce(client, settings, check_mode=module.check_mode)
+                outcome = Quiesce(client, settings, check_mode=module.check_mode).run()
             else:
-                window = Resume(client, settings, check_mode=module.check_mode)
+                resume = Resume(client, settings, check_mode=module.check_mode)
                 if settings.restart_stopped:
-                    check_replacement_names(window.keeper.record, settings.restart_suffix)
-            outcome = window.run()
+                    check_replacement_names(resume.keeper.record, settings.restart_suffix)
+                outcome = resume.run()
     except CloudFlowError as error:
         module.fail_on_error(error)
     except Exception as error:  # pylint: disable=broad-exception-caught

@@ -170,6 +170,18 @@ class Emulator:
         self._call("POST", "/executions/bulk", {"flow_name": flow_name, "count": count, "name_prefix": name_prefix, "status": status})
         return ["{0}{1:04d}".format(name_prefix, index) for index in range(count)]
 
+    def schedule(self, flow_name: str, name: str, cron_expression: str = "0 0 4 * * *", enable: bool = True,
+                 payload: t.Any = None) -> dict[str, t.Any]:
+        body = {"flow_name": flow_name, "name": name, "cron_expression": cron_expression, "enable": enable}
+        if payload is not None:
+            body["payload"] = payload
+        return self._call("POST", "/schedules", body)
+
+    def schedules_enabled(self) -> dict[str, bool]:
+        """{"flow/schedule": enabled} as the emulator holds them now."""
+        return {"{0}/{1}".format(entry["flow_name"], entry["ScheduleName"]): bool(entry["Enable"])
+                for entry in self._call("GET", "/schedules")["schedules"]}
+
     def statuses(self, flow_name: str) -> dict[str, str]:
         """{execution name: status} as the emulator holds them now."""
         body = self._http.get("/_emulator/executions", params={"flow_name": flow_name})
@@ -328,6 +340,18 @@ class AnsibleRunner:
         recorded by a small callback plugin (no extra task, so no extra cost per run), keyed by register name,
         as the controller received them: after Ansible's own no_log masking, like what a user sees.
         """
+        background = self.start_playbook(tasks, registered, env, extra_args, play_vars)
+        return background.wait(timeout=1800)
+
+    def start_playbook(
+        self,
+        tasks: t.Sequence[t.Mapping[str, t.Any]],
+        registered: t.Sequence[str] = (),
+        env: t.Optional[t.Mapping[str, str]] = None,
+        extra_args: t.Sequence[str] = (),
+        play_vars: t.Optional[t.Mapping[str, t.Any]] = None,
+    ) -> Background:
+        """Start the playbook of run_playbook in its own process group (as a terminal runs a command), and return at once."""
         self._counter += 1
         results_file = self.workdir / "results-{0}.json".format(self._counter)
         playbook_file = self.workdir / "playbook-{0}.yml".format(self._counter)
@@ -344,17 +368,14 @@ class AnsibleRunner:
             command.append("-" + "v" * self.verbosity)
         if self.diff:
             command.append("--diff")
-        completed = subprocess.run(
-            command, cwd=str(self.workdir), env=self.environment(dict(env or {}, SEED_RELIABILITY_RESULTS=str(results_file))), stdin=subprocess.DEVNULL,
-            capture_output=True, text=True, errors="replace", timeout=1800, check=False,
+        output = self.workdir / "output-{0}".format(self._counter)
+        stdout = open(str(output) + ".out", "w+", encoding="utf-8", errors="replace")  # pylint: disable=consider-using-with
+        stderr = open(str(output) + ".err", "w+", encoding="utf-8", errors="replace")  # pylint: disable=consider-using-with
+        process = subprocess.Popen(  # pylint: disable=consider-using-with
+            command, cwd=str(self.workdir), env=self.environment(dict(env or {}, SEED_RELIABILITY_RESULTS=str(results_file))),
+            stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr, start_new_session=True,
         )
-        run = Run(completed.returncode, completed.stdout, completed.stderr)
-        if results_file.exists():
-            run.results_text = results_file.read_text(encoding="utf-8")
-            recorded = json.loads(run.results_text)
-            run.results = {name: recorded.get(name) for name in registered}
-        self.runs.append(run)
-        return run
+        return Background(self, process, stdout, stderr, results_file, registered)
 
     def run_module(
         self,
@@ -375,6 +396,45 @@ class AnsibleRunner:
         outcome = run.results.get("outcome")
         assert outcome is not None, "the playbook did not record a result\n" + run.describe()
         return outcome, run
+
+
+class Background:
+    """A playbook running in its own process group; wait() collects it as a Run (and adds it to the runner's runs)."""
+
+    def __init__(self, runner: AnsibleRunner, process: subprocess.Popen, stdout: t.IO[str], stderr: t.IO[str],  # type: ignore[type-arg]
+                 results_file: Path, registered: t.Sequence[str]) -> None:
+        self.runner = runner
+        self.process = process
+        self._stdout = stdout
+        self._stderr = stderr
+        self.results_file = results_file
+        self.registered = registered
+
+    def signal_group(self, number: int) -> None:
+        """Send a signal to the playbook's whole process group: ansible-playbook, its workers and the module processes."""
+        os.killpg(self.process.pid, number)
+
+    def wait(self, timeout: float) -> Run:
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.signal_group(9)
+            self.process.wait()
+            raise
+        finally:
+            for handle in (self._stdout, self._stderr):
+                handle.flush()
+        self._stdout.seek(0)
+        self._stderr.seek(0)
+        run = Run(self.process.returncode, self._stdout.read(), self._stderr.read())
+        self._stdout.close()
+        self._stderr.close()
+        if self.results_file.exists():
+            run.results_text = self.results_file.read_text(encoding="utf-8")
+            recorded = json.loads(run.results_text)
+            run.results = {name: recorded.get(name) for name in self.registered}
+        self.runner.runs.append(run)
+        return run
 
 
 def assert_no_traceback(run: Run) -> None:

@@ -36,7 +36,9 @@ ERRORS: Dict[str, Tuple[int, str]] = {
         403,
         "The security token you provided does not match the AccessKey ID %s.",
     ),
-    "FlowNotExists": (404, "Flow  %s does not exist."),
+    # The service's template has two spaces ("Flow  %s does not exist.", reference 9.2); the
+    # emulator answers with one (README.md, "Emulator choices").
+    "FlowNotExists": (404, "Flow %s does not exist."),
     "ExecutionNotExists": (404, "Execution %s for flow %s does not exist."),
     "ScheduleNotExists": (404, "The schedule %s for flow %s does not exist."),
     "FlowAlreadyExists": (409, "Flow %s already exists."),

@@ -573,3 +573,147 @@ def test_version_settings_defaults(control) -> None:  # type: ignore
             config["max_aliases_per_flow"]) == (None, 1000, 100)
     assert control.configure(routing_seed="s")["routing_seed"] == "s"
     assert control.configure(routing_seed=3)["routing_seed"] == 3
+
+
+# ------------------------------------------------------------------ control surface ----------
+
+def test_control_lists_versions_and_aliases(api: Api, control) -> None:  # type: ignore
+    api.call("CreateFlow", dict(FLOW, Environment=json.dumps(ENV), RoleArn="r"))
+    publish(api, "first")
+    api.call("UpdateFlow", {"Name": "f1", "Definition": DEFINITION_2, "Description": "new"})
+    published = control.publish_version("f1", "from the control surface")
+    assert published["Version"] == "2" and published["definition"] == DEFINITION_2
+    api.call("CreateFlowAlias", {"FlowName": "f1", "Name": "prod", "Description": "p",
+                                 "RoutingConfigurations": routes(("1", 100))})
+    alias = control.create_alias("f1", "canary", {"1": 50, 2: 50}, description="c")
+    assert alias["RoutingConfigurations"] == [{"Version": "1", "Weight": 50},
+                                              {"Version": "2", "Weight": 50}]
+    start(api, "e1", "1")
+    start(api, "e2", "prod")
+    start(api, "e3", "2")
+    versions = control.versions("f1")
+    assert [v["Version"] for v in versions] == ["1", "2"]
+    first = versions[0]
+    assert first == {
+        "Version": "1", "Description": "first", "CreatedTime": first["CreatedTime"],
+        "flow_name": "f1", "definition": DEFINITION_1, "flow_description": "the flow",
+        "role_arn": "r", "environment": ENV, "last_modified_time": first["last_modified_time"],
+        "outcome": None, "execution_count": 2, "aliases": ["canary", "prod"]}
+    assert versions[1]["Description"] == "from the control surface"
+    assert versions[1]["flow_description"] == "new" and versions[1]["execution_count"] == 1
+    aliases = control.aliases("f1")
+    assert [a["Name"] for a in aliases] == ["canary", "prod"]
+    assert aliases[1] == {
+        "Name": "prod", "Description": "p", "CreatedTime": aliases[1]["CreatedTime"],
+        "RoutingConfigurations": [{"Version": "1", "Weight": 100}], "flow_name": "f1",
+        "last_modified_time": aliases[1]["last_modified_time"], "execution_count": 1}
+    # the API sees what the control surface made
+    assert api.call("DescribeFlowAlias", {"FlowName": "f1", "Name": "canary"})["Alias"][
+        "Description"] == "c"
+    flow = control.flows()[0]
+    assert (flow["version_count"], flow["alias_count"]) == (2, 2)
+
+
+def test_control_version_and_alias_refusals(control, client) -> None:  # type: ignore
+    from cloudflow_emulator import EmulatorControlError
+
+    for call in (lambda: control.versions("nope"), lambda: control.aliases("nope"),
+                 lambda: control.publish_version("nope"),
+                 lambda: control.create_alias("nope", "a", {"1": 100}),
+                 lambda: control.set_version_outcome("nope", 1, "Failed")):
+        with pytest.raises(EmulatorControlError) as info:
+            call()
+        assert info.value.status == 404
+    control.create_flow("f1")
+    control.publish_version("f1")
+    control.create_alias("f1", "prod", {"1": 100})
+    with pytest.raises(EmulatorControlError) as info:
+        control.create_alias("f1", "prod", {"1": 100})
+    assert info.value.status == 409
+    for routing in ({"1": 90}, {"2": 100}, {"1": 50, "x": 50}):
+        with pytest.raises(EmulatorControlError) as info:
+            control.create_alias("f1", "other", routing)
+        assert info.value.status == 400
+    for body in ({"routing_configurations": [{"version": "1", "weight": 100}]},
+                 {"name": "a1", "routing_configurations": "[]"},
+                 {"name": "a1", "routing_configurations": [{"Version": "1", "Weight": 100}]},
+                 {"name": "a1", "routing_configurations": [{"version": "1", "weight": 100}],
+                  "description": 5}):
+        assert client.post("/_emulator/flows/f1/aliases", json=body).status_code == 400, body
+    assert client.post("/_emulator/flows/f1/versions", json={"description": 1}).status_code \
+        == 400
+    control.configure(max_versions_per_flow=1)
+    with pytest.raises(EmulatorControlError) as info:
+        control.publish_version("f1")
+    assert info.value.status == 400 and "limit" in info.value.message
+    for version, body in (("0", {"outcome": "Failed"}), ("x", {"outcome": "Failed"}),
+                          ("1", {"outcome": "Running"}), ("1", {"outcome": "Weird"}),
+                          ("1", {"outcome": "Failed", "run_seconds": -1}),
+                          ("1", {"outcome": "Failed", "error": 5})):
+        resp = client.post("/_emulator/flows/f1/versions/%s/outcome" % version, json=body)
+        assert resp.status_code == 400, (version, body)
+
+
+def test_version_outcome_plans_how_executions_end(api: Api, control) -> None:  # type: ignore
+    control.configure(routing_seed=1)
+    flow_with_versions(api, 2)
+    start(api, "before", "2")  # started before the plan: unchanged
+    plan = control.set_version_outcome("f1", 2, "Failed", run_seconds=0.2, error="Boom",
+                                       cause="version 2 is broken")
+    assert plan == {"flow_name": "f1", "version": "2", "outcome": "Failed", "run_seconds": 0.2,
+                    "output": None, "error": "Boom", "cause": "version 2 is broken"}
+    assert control.versions("f1")[1]["outcome"] == {k: plan[k] for k in (
+        "outcome", "run_seconds", "output", "error", "cause")}
+    api.call("CreateFlowAlias", {"FlowName": "f1", "Name": "prod",
+                                 "RoutingConfigurations": routes(("1", 50), ("2", 50))})
+    t0 = time.monotonic()
+    for index in range(10):
+        start(api, "r%d" % index, "prod")
+    start(api, "pinned", "2")
+    start(api, "plain")
+    final = api.call("DescribeExecution", {"FlowName": "f1", "ExecutionName": "pinned",
+                                           "WaitTimeSeconds": 5})
+    assert final["Status"] == "Failed" and time.monotonic() - t0 >= 0.15
+    history = api.call("GetExecutionHistory", {"FlowName": "f1", "ExecutionName": "pinned"})
+    failed = [e for e in history["Events"] if e["Type"] == "ExecutionFailed"]
+    assert json.loads(failed[0]["EventDetail"]) == {"error": "Boom",
+                                                   "cause": "version 2 is broken"}
+    assert wait_until(lambda: all(
+        e["Status"] == ("Failed" if e["flow_version"] == "2" else "Running")
+        for e in control.executions("f1") if e["Name"].startswith("r")), timeout=3)
+    records = {e["Name"]: e for e in control.executions("f1")}
+    assert {records["r%d" % i]["flow_version"] for i in range(10)} == {"1", "2"}
+    assert records["before"]["Status"] == "Running" and records["plain"]["Status"] == "Running"
+    # a plan for a version still to be published; Succeeded with an output; run until told
+    control.set_version_outcome("f1", "3", "Succeeded", run_seconds=0, output={"ok": True})
+    publish(api)
+    assert api.call("DescribeExecution", {"FlowName": "f1", "ExecutionName": start(
+        api, "v3", "3")["Name"], "WaitTimeSeconds": 5})["Output"] == '{"ok":true}'
+    control.set_version_outcome("f1", 3, "TimedOut", run_seconds=None)
+    start(api, "v3-forever", "3")
+    time.sleep(0.1)
+    assert control.execution("f1", "v3-forever")["Status"] == "Running"
+    # forget the plan: the flow's run_seconds rules again
+    assert control.set_version_outcome("f1", 2, None) == {
+        "flow_name": "f1", "version": "2", "outcome": None}
+    control.create_flow("f1", run_seconds=0)
+    start(api, "after", "2")
+    assert api.call("DescribeExecution", {"FlowName": "f1", "ExecutionName": "after",
+                                          "WaitTimeSeconds": 5})["Status"] == "Succeeded"
+    # a deleted version has no plan to set
+    api.call("DeleteFlowAlias", {"FlowName": "f1", "Name": "prod"})
+    api.call("DeleteFlowVersion", {"FlowName": "f1", "FlowVersion": "1"})
+    from cloudflow_emulator import EmulatorControlError
+    with pytest.raises(EmulatorControlError) as info:
+        control.set_version_outcome("f1", 1, "Failed")
+    assert info.value.status == 404
+
+
+def test_reset_forgets_versions_aliases_and_plans(api: Api, control) -> None:  # type: ignore
+    flow_with_versions(api, 1)
+    control.create_alias("f1", "prod", {"1": 100})
+    control.set_version_outcome("f1", 1, "Failed")
+    control.reset()
+    api.call("CreateFlow", FLOW)
+    assert control.versions("f1") == [] and control.aliases("f1") == []
+    assert publish(api) == "1" and control.versions("f1")[0]["outcome"] is None

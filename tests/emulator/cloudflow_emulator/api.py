@@ -20,12 +20,17 @@ from . import cron
 from . import settings as settings_mod
 from .errors import ApiError, DropConnection
 from .signing import AuthResult, IncomingRequest, NonceCache, parse_timestamp, verify
-from .state import (IN_PROGRESS, STATUSES, TERMINAL, Execution, Flow, Schedule, Store,
-                    fmt_time)
+from .state import (IN_PROGRESS, STATUSES, TERMINAL, Alias, Execution, Flow, FlowVersion,
+                    Schedule, Store, fmt_time)
 
 API_VERSION = "2019-03-15"
 MAX_REQUEST_BYTES = 1024 * 1024
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,127}$")
+# A flow version as the API spells it: "1", "2", ... (no sign, no leading zero). An alias name
+# follows NAME_RE, so it never starts with a digit and a Qualifier is always one or the other.
+VERSION_RE = re.compile(r"^[1-9][0-9]{0,9}$")
+# An alias routes to one or two versions.
+MAX_ROUTES = 2
 READ_PREFIXES = ("Describe", "List", "Get")
 
 # action -> (burst, refill per second)
@@ -167,6 +172,55 @@ def parse_environment(raw: str) -> Dict[str, Any]:
     return {"Variables": out}
 
 
+def check_version(name: str, value: str) -> str:
+    if not VERSION_RE.match(value):
+        raise _invalid("%s '%s' is not a version number (1, 2, ...)." % (name, value))
+    return value
+
+
+def check_qualifier(value: str) -> str:
+    """A Qualifier: a version number or an alias name (which cannot start with a digit)."""
+    if not (VERSION_RE.match(value) or NAME_RE.match(value)):
+        raise _invalid("Qualifier '%s' is neither a version number nor an alias name." % value)
+    return value
+
+
+def is_version(qualifier: str) -> bool:
+    return bool(VERSION_RE.match(qualifier))
+
+
+def parse_routing(raw: str) -> List[Tuple[str, int]]:
+    """RoutingConfigurations: the JSON string [{"Version": "1", "Weight": 100}] that the SDK
+    sends; 1 or 2 entries, distinct versions ("1" or 1), integer weights 0-100 summing to 100.
+    Whether the versions exist is checked against the flow (Emulator.check_routes)."""
+    try:
+        routes = json.loads(raw)
+    except ValueError:
+        raise _invalid("RoutingConfigurations is not valid JSON.")
+    if not isinstance(routes, list) or not 1 <= len(routes) <= MAX_ROUTES:
+        raise _invalid("RoutingConfigurations must be a list of 1 or 2 {Version, Weight}.")
+    out: List[Tuple[str, int]] = []
+    for route in routes:
+        if not isinstance(route, dict) or set(route) != {"Version", "Weight"}:
+            raise _invalid("Each RoutingConfigurations entry is {Version, Weight}.")
+        version, weight = route["Version"], route["Weight"]
+        if isinstance(version, int) and not isinstance(version, bool):
+            version = str(version)
+        if not isinstance(version, str) or not VERSION_RE.match(version):
+            raise _invalid("RoutingConfigurations Version %s is not a version number."
+                           % json.dumps(route["Version"]))
+        if isinstance(weight, bool) or not isinstance(weight, int) or not 0 <= weight <= 100:
+            raise _invalid("RoutingConfigurations Weight %s is not an integer in 0..100."
+                           % json.dumps(weight))
+        if any(seen == version for seen, _weight in out):
+            raise _invalid("RoutingConfigurations names version %s twice." % version)
+        out.append((version, weight))
+    total = sum(weight for _version, weight in out)
+    if total != 100:
+        raise _invalid("RoutingConfigurations weights sum to %d, not 100." % total)
+    return out
+
+
 def check_cron(expression: str) -> cron.Schedule:
     try:
         return cron.parse(expression)
@@ -253,6 +307,7 @@ class Emulator:
         self.settings: Dict[str, Any] = {}
         self.buckets: Dict[str, TokenBucket] = {}
         self.rng = random.Random()
+        self.routing_rng = random.Random()
         self.requests: List[Dict[str, Any]] = []
         self.counts: Dict[str, int] = {}
         self.write_count = 0
@@ -269,6 +324,14 @@ class Emulator:
             "DescribeFlow": self.describe_flow,
             "ListFlows": self.list_flows,
             "DeleteFlow": self.delete_flow,
+            "PublishFlowVersion": self.publish_flow_version,
+            "ListFlowVersions": self.list_flow_versions,
+            "DeleteFlowVersion": self.delete_flow_version,
+            "CreateFlowAlias": self.create_flow_alias,
+            "UpdateFlowAlias": self.update_flow_alias,
+            "DescribeFlowAlias": self.describe_flow_alias,
+            "ListFlowAliases": self.list_flow_aliases,
+            "DeleteFlowAlias": self.delete_flow_alias,
             "CreateSchedule": self.create_schedule,
             "UpdateSchedule": self.update_schedule,
             "DescribeSchedule": self.describe_schedule,
@@ -301,6 +364,8 @@ class Emulator:
             self.buckets = {}
         if not old or old.get("faults") != new["faults"]:
             self.rng = random.Random(new["faults"].get("seed"))
+        if not old or old.get("routing_seed") != new["routing_seed"]:
+            self.routing_rng = random.Random(new["routing_seed"])
 
     def update_settings(self, update: Any) -> Dict[str, Any]:
         merged = settings_mod.merge(self.settings, update)
@@ -308,6 +373,9 @@ class Emulator:
             # re-posting faults (e.g. the same seed) restarts the random sequence
             self.settings["faults"] = None
         self.apply_settings(merged)
+        if isinstance(update, dict) and "routing_seed" in update:
+            # re-posting the routing seed (even unchanged) restarts its sequence too
+            self.routing_rng = random.Random(merged["routing_seed"])
         return self.settings
 
     # -- emulated time and schedules ------------------------------------------------------------
@@ -563,6 +631,20 @@ class Emulator:
             raise ApiError("FlowNotExists", name)
         return flow
 
+    @staticmethod
+    def _version(flow: Flow, version: str) -> FlowVersion:
+        found = flow.versions.get(int(version))
+        if found is None:
+            raise ApiError("FlowVersionNotExists", version, flow.name)
+        return found
+
+    @staticmethod
+    def _alias(flow: Flow, name: str) -> Alias:
+        alias = flow.aliases.get(name)
+        if alias is None:
+            raise ApiError("FlowAliasNotExists", name, flow.name)
+        return alias
+
     def _execution(self, params: Mapping[str, str]) -> Execution:
         flow_name = check_name("FlowName", required(params, "FlowName"))
         exec_name = check_name("ExecutionName", required(params, "ExecutionName"))
@@ -617,7 +699,15 @@ class Emulator:
         return flow.to_api(update_reply=True)
 
     async def describe_flow(self, params: Dict[str, str]) -> Dict[str, Any]:
-        return self._flow(check_name("Name", required(params, "Name"))).to_api()
+        """With FlowVersion: that version's snapshot (404 FlowVersionNotExists if unknown)."""
+        name = check_name("Name", required(params, "Name"))
+        version = params.get("FlowVersion") or None
+        if version is not None:
+            check_version("FlowVersion", version)
+        flow = self._flow(name)
+        if version is None:
+            return flow.to_api()
+        return flow.to_api(version=self._version(flow, version))
 
     async def list_flows(self, params: Dict[str, str]) -> Dict[str, Any]:
         limit = optional_int(params, "Limit", 1, 1000, 60)
@@ -647,6 +737,144 @@ class Emulator:
             else:
                 # wake long-polls of its executions when the deletion completes
                 asyncio.get_running_loop().call_later(delay + 0.001, self.store.complete_deletions)
+        return {}
+
+    # -- versions and aliases (README.md, "Versions and aliases") ------------------------------
+    def publish_version(self, flow: Flow, description: str) -> FlowVersion:
+        """Publish the flow as it is now, changed or not (the reference: no precondition)."""
+        limit = int(self.settings["max_versions_per_flow"])
+        if len(flow.versions) >= limit:
+            raise ApiError("LimitExceeded", "versions", flow.name, limit)
+        return flow.publish(description)
+
+    @staticmethod
+    def check_routes(flow: Flow, routing: List[Tuple[str, int]]) -> None:
+        for version, _weight in routing:
+            if int(version) not in flow.versions:
+                raise _invalid("RoutingConfigurations: version %s of flow %s does not exist."
+                               % (version, flow.name))
+
+    def add_alias(self, flow: Flow, name: str, routing: List[Tuple[str, int]],
+                  description: str) -> Alias:
+        if name in flow.aliases:
+            raise ApiError("FlowAliasAlreadyExists", name, flow.name)
+        limit = int(self.settings["max_aliases_per_flow"])
+        if len(flow.aliases) >= limit:
+            raise ApiError("LimitExceeded", "aliases", flow.name, limit)
+        self.check_routes(flow, routing)
+        alias = Alias(flow, name, routing, description)
+        flow.aliases[name] = alias
+        return alias
+
+    def route(self, alias: Alias) -> FlowVersion:
+        """The version an execution through the alias runs: one draw of the routing generator
+        (seeded by routing_seed) in 0..99; the first route takes draws below its weight."""
+        draw = self.routing_rng.randrange(100)
+        chosen = alias.routing[-1][0]
+        for version, weight in alias.routing:
+            if draw < weight:
+                chosen = version
+                break
+            draw -= weight
+        return alias.flow.versions[int(chosen)]
+
+    async def publish_flow_version(self, params: Dict[str, str]) -> Dict[str, Any]:
+        flow_name = check_name("FlowName", required(params, "FlowName"))
+        description = optional_length(params, "Description", 0, 256) or ""
+        flow = self._flow(flow_name)
+        out: Dict[str, Any] = {"FlowName": flow.name}
+        out.update(self.publish_version(flow, description).to_api())
+        return out
+
+    async def list_flow_versions(self, params: Dict[str, str]) -> Dict[str, Any]:
+        """Oldest first; NextToken is the version the next page starts with (any version
+        number is accepted, so deleting versions between pages does not break paging)."""
+        flow_name = check_name("FlowName", required(params, "FlowName"))
+        limit = optional_int(params, "Limit", 1, 1000, 60)
+        assert limit is not None
+        token = params.get("NextToken") or None
+        if token is not None and not VERSION_RE.match(token):
+            raise _invalid("NextToken '%s' is not valid." % token)
+        flow = self._flow(flow_name)
+        numbers = sorted(flow.versions)
+        if token is not None:
+            numbers = [n for n in numbers if n >= int(token)]
+        out: Dict[str, Any] = {
+            "FlowVersions": [flow.versions[n].to_api() for n in numbers[:limit]]}
+        if len(numbers) > limit:
+            out["NextToken"] = str(numbers[limit])
+        return out
+
+    async def delete_flow_version(self, params: Dict[str, str]) -> Dict[str, Any]:
+        """Refused (409 FlowVersionInUse) while an alias routes to the version; executions of
+        the version that are still running go on."""
+        flow_name = check_name("FlowName", required(params, "FlowName"))
+        version = check_version("FlowVersion", required(params, "FlowVersion"))
+        flow = self._flow(flow_name)
+        found = self._version(flow, version)
+        users = flow.aliases_routing_to(found)
+        if users:
+            raise ApiError("FlowVersionInUse", version, flow.name, ", ".join(users))
+        del flow.versions[found.number]
+        return {}
+
+    async def create_flow_alias(self, params: Dict[str, str]) -> Dict[str, Any]:
+        flow_name = check_name("FlowName", required(params, "FlowName"))
+        name = check_name("Name", required(params, "Name"))
+        routing = parse_routing(required(params, "RoutingConfigurations"))
+        description = optional_length(params, "Description", 0, 256) or ""
+        flow = self._flow(flow_name)
+        out: Dict[str, Any] = {"FlowName": flow.name}
+        out.update(self.add_alias(flow, name, routing, description).to_api())
+        return out
+
+    async def update_flow_alias(self, params: Dict[str, str]) -> Dict[str, Any]:
+        """Partial: RoutingConfigurations, when present, replaces the routes; Description,
+        when present, replaces the description ("" clears it)."""
+        flow_name = check_name("FlowName", required(params, "FlowName"))
+        name = check_name("Name", required(params, "Name"))
+        routing = None
+        if "RoutingConfigurations" in params:
+            routing = parse_routing(params["RoutingConfigurations"])
+        description = optional_length(params, "Description", 0, 256)
+        flow = self._flow(flow_name)
+        alias = self._alias(flow, name)
+        if routing is not None:
+            self.check_routes(flow, routing)
+            alias.routing = routing
+        if description is not None:
+            alias.description = description
+        alias.last_modified_time = fmt_time(time.time())
+        return {"Alias": alias.to_api()}
+
+    async def describe_flow_alias(self, params: Dict[str, str]) -> Dict[str, Any]:
+        flow_name = check_name("FlowName", required(params, "FlowName"))
+        name = check_name("Name", required(params, "Name"))
+        return {"Alias": self._alias(self._flow(flow_name), name).to_api()}
+
+    async def list_flow_aliases(self, params: Dict[str, str]) -> Dict[str, Any]:
+        """Name order; Weight is a string here (as the SDK's ListFlowAliases model says)."""
+        flow_name = check_name("FlowName", required(params, "FlowName"))
+        limit = optional_int(params, "Limit", 1, 1000, 60)
+        assert limit is not None
+        flow = self._flow(flow_name)
+        names = sorted(flow.aliases)
+        token = params.get("NextToken")
+        if token:
+            if token not in flow.aliases:
+                raise _invalid("NextToken '%s' is not valid." % token)
+            names = [n for n in names if n >= token]
+        out: Dict[str, Any] = {"Aliases": [flow.aliases[n].to_api(weight_as_string=True)
+                                           for n in names[:limit]]}
+        if len(names) > limit:
+            out["NextToken"] = names[limit]
+        return out
+
+    async def delete_flow_alias(self, params: Dict[str, str]) -> Dict[str, Any]:
+        flow_name = check_name("FlowName", required(params, "FlowName"))
+        name = check_name("Name", required(params, "Name"))
+        flow = self._flow(flow_name)
+        del flow.aliases[self._alias(flow, name).name]
         return {}
 
     # -- schedule actions -----------------------------------------------------------------------
@@ -750,9 +978,19 @@ class Emulator:
                 raise _invalid("Input is not valid JSON.")
             if not isinstance(parsed, dict):
                 raise _invalid("Input must be a JSON object.")
+        qualifier = params.get("Qualifier") or None
+        if qualifier is not None:
+            check_qualifier(qualifier)
         flow = self._flow(flow_name)
         if flow.execution_mode != "Standard":
             raise _invalid("StartExecution needs a flow in Standard mode.")
+        version: Optional[FlowVersion] = None
+        alias: Optional[Alias] = None
+        if qualifier is not None:
+            if is_version(qualifier):
+                version = self._version(flow, qualifier)
+            else:
+                alias = self._alias(flow, qualifier)
         if exec_name is None:
             exec_name = "exec-" + uuid.uuid4().hex
         existing = flow.executions.get(exec_name)
@@ -760,10 +998,22 @@ class Emulator:
             if existing.status in TERMINAL:
                 raise ApiError("ExecutionAlreadyExists", exec_name, flow_name)
             return existing.to_api()
+        if alias is not None:
+            version = self.route(alias)
         starting = float(self.settings["starting_seconds"])
-        succeed_after = None if flow.run_seconds is None else starting + float(flow.run_seconds)
+        run_seconds = flow.run_seconds
+        finish_status = "Succeeded"
+        finish_extra: Dict[str, Any] = {}
+        outcome = flow.version_outcomes.get(version.number) if version is not None else None
+        if outcome is not None:
+            run_seconds = outcome["run_seconds"]
+            finish_status = outcome["outcome"]
+            finish_extra = {key: outcome.get(key) for key in ("output", "error", "cause")}
+        succeed_after = None if run_seconds is None else starting + float(run_seconds)
         ex = self.store.start_execution(flow, exec_name, input_, status="Starting",
-                                        running_after=starting, succeed_after=succeed_after)
+                                        running_after=starting, succeed_after=succeed_after,
+                                        version=version, qualifier=qualifier,
+                                        finish_status=finish_status, finish_extra=finish_extra)
         return ex.to_api()
 
     async def stop_execution(self, params: Dict[str, str]) -> Dict[str, Any]:
@@ -804,6 +1054,13 @@ class Emulator:
         begin = optional_time_ms(params, "StartedTimeBegin")
         end = optional_time_ms(params, "StartedTimeEnd")
         metadata_only = optional_bool(params, "MetadataOnly")
+        # Qualifier (README.md, "Versions and aliases"): a version number matches executions
+        # that ran that version (started with the number or routed to it by an alias); an
+        # alias name matches executions started through that alias. Neither needs to exist
+        # any more: the filter reads what each execution recorded when it started.
+        qualifier = params.get("Qualifier") or None
+        if qualifier is not None:
+            check_qualifier(qualifier)
         flow = self._flow(flow_name)
         items = sorted(flow.executions.values(), key=Execution.sort_key)
         token = params.get("NextToken")
@@ -819,6 +1076,8 @@ class Emulator:
             and (status is None or ex.status == status)
             and (begin is None or ex.started_ms >= begin)
             and (end is None or ex.started_ms <= end)
+            and (qualifier is None or qualifier == (
+                ex.flow_version if is_version(qualifier) else ex.qualifier))
         ]
         out: Dict[str, Any] = {
             "Executions": [ex.to_api(metadata_only) for ex in selected[:limit]]}

@@ -17,8 +17,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .api import (MAX_REQUEST_BYTES, Emulator, LogContext, NAME_RE, action_param_names,
-                  new_request_id)
+from .api import (MAX_REQUEST_BYTES, Emulator, LogContext, NAME_RE, VERSION_RE,
+                  action_param_names, new_request_id, parse_routing)
 from .errors import ApiError, DropConnection
 from .settings import SettingsError
 from .signing import IncomingRequest
@@ -412,6 +412,109 @@ async def control_fire(request: Request) -> Response:
     return JSONResponse(emu.fire_all(flow_name))
 
 
+# -- versions and aliases ----------------------------------------------------------------------
+
+def _control_flow(emu: Emulator, request: Request):  # type: ignore[no-untyped-def]
+    return emu.store.flows.get(request.path_params["flow"])
+
+
+async def control_versions(request: Request) -> Response:
+    """GET: the flow's versions (oldest first); POST {"description"?}: publish one now."""
+    emu = _emu(request)
+    flow = _control_flow(emu, request)
+    if flow is None:
+        return _bad("no flow %s" % request.path_params["flow"], 404)
+    if request.method == "GET":
+        return JSONResponse({"versions": [flow.versions[n].to_control()
+                                          for n in sorted(flow.versions)]})
+    try:
+        data = await _json(request)
+        description = data.get("description", "")
+        if not isinstance(description, str) or len(description) > 256:
+            raise ValueError("description must be a string of at most 256 characters")
+    except ValueError as exc:
+        return _bad(str(exc))
+    try:
+        version = emu.publish_version(flow, description)
+    except ApiError as err:
+        return _bad(err.message, err.status)
+    return JSONResponse(version.to_control())
+
+
+def _outcome(data: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
+    outcome = data.get("outcome")
+    if outcome is None:
+        return None
+    if outcome not in TERMINAL:
+        raise ValueError("outcome must be one of %s, or null" % ", ".join(TERMINAL))
+    run_seconds = _optional_seconds(data, "run_seconds") if "run_seconds" in data else 0.0
+    output = data.get("output")
+    if output is not None and not isinstance(output, str):
+        output = json.dumps(output, separators=(",", ":"))
+    for key in ("error", "cause"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise ValueError("%s must be a string" % key)
+    return {"outcome": outcome, "run_seconds": run_seconds, "output": output,
+            "error": data.get("error"), "cause": data.get("cause")}
+
+
+async def control_version_outcome(request: Request) -> Response:
+    """Plan how executions of one version end: {"outcome": "Failed", "run_seconds"? = 0,
+    "output"?, "error"?, "cause"?}, or {"outcome": null} to forget the plan. The version may
+    be one still to be published; executions started before the call are not changed."""
+    emu = _emu(request)
+    flow = _control_flow(emu, request)
+    if flow is None:
+        return _bad("no flow %s" % request.path_params["flow"], 404)
+    version = request.path_params["version"]
+    if not VERSION_RE.match(version):
+        return _bad("version must be a version number (1, 2, ...)")
+    number = int(version)
+    if number < flow.next_version and number not in flow.versions:
+        return _bad("version %s of flow %s was deleted" % (version, flow.name), 404)
+    try:
+        plan = _outcome(await _json(request))
+    except ValueError as exc:
+        return _bad(str(exc))
+    if plan is None:
+        flow.version_outcomes.pop(number, None)
+    else:
+        flow.version_outcomes[number] = plan
+    answer: Dict[str, Any] = {"flow_name": flow.name, "version": version}
+    answer.update(plan or {"outcome": None})
+    return JSONResponse(answer)
+
+
+async def control_aliases(request: Request) -> Response:
+    """GET: the flow's aliases (name order); POST {"name", "routing_configurations":
+    [{"version", "weight"}], "description"?}: create one (the API's rules and limits)."""
+    emu = _emu(request)
+    flow = _control_flow(emu, request)
+    if flow is None:
+        return _bad("no flow %s" % request.path_params["flow"], 404)
+    if request.method == "GET":
+        return JSONResponse({"aliases": [flow.aliases[n].to_control()
+                                         for n in sorted(flow.aliases)]})
+    try:
+        data = await _json(request)
+        name = _check_name("name", data.get("name"))
+        description = data.get("description", "")
+        if not isinstance(description, str) or len(description) > 256:
+            raise ValueError("description must be a string of at most 256 characters")
+        routes = data.get("routing_configurations")
+        if not isinstance(routes, list) or not all(
+                isinstance(r, dict) and set(r) == {"version", "weight"} for r in routes):
+            raise ValueError('routing_configurations must be a list of {"version", "weight"}')
+        raw = json.dumps([{"Version": r["version"], "Weight": r["weight"]} for r in routes])
+    except ValueError as exc:
+        return _bad(str(exc))
+    try:
+        alias = emu.add_alias(flow, name, parse_routing(raw), description)
+    except ApiError as err:
+        return _bad(err.message, err.status)
+    return JSONResponse(alias.to_control())
+
+
 async def control_requests(request: Request) -> Response:
     emu = _emu(request)
     if request.method == "DELETE":
@@ -427,6 +530,10 @@ def create_app(initial_settings: Optional[Mapping[str, Any]] = None) -> Any:
         Route("/_emulator/reset", control_reset, methods=["POST"]),
         Route("/_emulator/config", control_config, methods=["GET", "POST"]),
         Route("/_emulator/flows", control_flows, methods=["GET", "POST"]),
+        Route("/_emulator/flows/{flow}/versions", control_versions, methods=["GET", "POST"]),
+        Route("/_emulator/flows/{flow}/versions/{version}/outcome", control_version_outcome,
+              methods=["POST"]),
+        Route("/_emulator/flows/{flow}/aliases", control_aliases, methods=["GET", "POST"]),
         Route("/_emulator/executions", control_executions, methods=["GET"]),
         Route("/_emulator/executions", control_seed, methods=["POST"]),
         Route("/_emulator/executions/bulk", control_bulk, methods=["POST"]),

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any, Dict, List, Optional, Type
+from typing import Any, Dict, List, Mapping, Optional, Type, Union
 from urllib.parse import quote
 
 import httpx
@@ -157,6 +157,54 @@ class EmulatorControl:
          "skipped": [{flow_name, schedule_name, reason}]}"""
         payload = {"flow_name": flow_name} if flow_name else {}
         result: Dict[str, Any] = self._call("POST", "/schedules/fire", payload)
+        return result
+
+    # -- versions and aliases -------------------------------------------------------------------
+    def versions(self, flow_name: str) -> List[Dict[str, Any]]:
+        """The flow's versions, oldest first: Version, Description, CreatedTime, flow_name, the
+        snapshot (definition, flow_description, role_arn, environment, last_modified_time),
+        outcome (the plan of set_version_outcome or None), execution_count, aliases."""
+        result: List[Dict[str, Any]] = self._call(
+            "GET", "/flows/%s/versions" % _segment(flow_name))["versions"]
+        return result
+
+    def publish_version(self, flow_name: str, description: str = "") -> Dict[str, Any]:
+        """Publish the flow as it is now (as PublishFlowVersion, without a request)."""
+        result: Dict[str, Any] = self._call(
+            "POST", "/flows/%s/versions" % _segment(flow_name), {"description": description})
+        return result
+
+    def set_version_outcome(self, flow_name: str, version: Union[int, str],
+                            outcome: Optional[str], run_seconds: Optional[float] = 0.0,
+                            output: Any = None, error: Optional[str] = None,
+                            cause: Optional[str] = None) -> Dict[str, Any]:
+        """Executions of that version started from now on end with outcome (Succeeded, Failed,
+        TimedOut, Stopped) run_seconds after they run (None: they run until told); the version
+        may be one still to be published. outcome None forgets the plan."""
+        payload: Dict[str, Any] = {"outcome": outcome, "run_seconds": run_seconds}
+        for key, value in (("output", output), ("error", error), ("cause", cause)):
+            if value is not None:
+                payload[key] = value
+        result: Dict[str, Any] = self._call(
+            "POST", "/flows/%s/versions/%s/outcome" % (_segment(flow_name),
+                                                        _segment(str(version))), payload)
+        return result
+
+    def aliases(self, flow_name: str) -> List[Dict[str, Any]]:
+        """The flow's aliases by name: Name, Description, RoutingConfigurations (integer
+        weights), CreatedTime, flow_name, last_modified_time, execution_count."""
+        result: List[Dict[str, Any]] = self._call(
+            "GET", "/flows/%s/aliases" % _segment(flow_name))["aliases"]
+        return result
+
+    def create_alias(self, flow_name: str, name: str, routing: Mapping[Union[int, str], int],
+                     description: str = "") -> Dict[str, Any]:
+        """Create an alias with the API's rules, e.g. routing={"1": 90, "2": 10}."""
+        routes = [{"version": str(version), "weight": weight}
+                  for version, weight in routing.items()]
+        result: Dict[str, Any] = self._call(
+            "POST", "/flows/%s/aliases" % _segment(flow_name),
+            {"name": name, "routing_configurations": routes, "description": description})
         return result
 
     # -- request log ------------------------------------------------------------------------

@@ -36,9 +36,18 @@ ERRORS: Dict[str, Tuple[int, str]] = {
         403,
         "The security token you provided does not match the AccessKey ID %s.",
     ),
-    "FlowNotExists": (404, "Flow  %s does not exist."),
+    # The service's template has two spaces ("Flow  %s does not exist.", reference 9.2); the
+    # emulator answers with one (README.md, "Emulator choices").
+    "FlowNotExists": (404, "Flow %s does not exist."),
     "ExecutionNotExists": (404, "Execution %s for flow %s does not exist."),
     "ScheduleNotExists": (404, "The schedule %s for flow %s does not exist."),
+    # Versions and aliases: the reference lists no codes of their own (UNCERTAIN); these are
+    # the emulator's (README.md, "Versions and aliases").
+    "FlowVersionNotExists": (404, "Version %s of flow %s does not exist."),
+    "FlowAliasNotExists": (404, "The alias %s for flow %s does not exist."),
+    "FlowAliasAlreadyExists": (409, "The alias %s already exists in flow %s."),
+    "FlowVersionInUse": (409, "Version %s of flow %s is in use by alias(es): %s."),
+    "LimitExceeded": (400, "The number of %s of flow %s has reached the limit (%s)."),
     "FlowAlreadyExists": (409, "Flow %s already exists."),
     "ScheduleAlreadyExists": (409, "The schedule %s already exists in flow %s."),
     "ConcurrentUpdateError": (409, "Update conflict, please retry."),

@@ -53,11 +53,20 @@ DEFAULTS: Dict[str, Any] = {
     "clock_offset_seconds": 0.0,
     "delete_delay_seconds": 0.5,
     "schedule_time_scale": 0.0,
+    # Weighted alias routing: the seed of its random generator (null = unpredictable). The
+    # same seed and the same sequence of StartExecution calls through aliases pick the same
+    # versions; posting the setting again (even unchanged) restarts the sequence.
+    "routing_seed": None,
+    # Limits the reference leaves open (README.md, "Versions and aliases"); beyond them
+    # PublishFlowVersion / CreateFlowAlias answer 400 LimitExceeded.
+    "max_versions_per_flow": 1000,
+    "max_aliases_per_flow": 100,
 }
 
 BOOL_KEYS = ("verify_signature", "check_timestamp", "check_nonce", "quotas_enabled", "race")
 NUMBER_KEYS = ("max_skew_seconds", "quota_scale", "stop_delay_seconds", "starting_seconds",
                "delete_delay_seconds")
+LIMIT_KEYS = ("max_versions_per_flow", "max_aliases_per_flow")
 
 
 class SettingsError(ValueError):
@@ -74,6 +83,12 @@ def _number(name: str, value: Any, minimum: float = 0.0, maximum: float = float(
     if not minimum <= value <= maximum:
         raise SettingsError("%s must be in %s..%s" % (name, minimum, maximum))
     return float(value)
+
+
+def _seed(name: str, value: Any) -> Any:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, str))):
+        raise SettingsError("%s must be an integer, a string or null" % name)
+    return value
 
 
 def _faults(current: Mapping[str, Any], update: Any) -> Dict[str, Any]:
@@ -101,9 +116,7 @@ def _faults(current: Mapping[str, Any], update: Any) -> Dict[str, Any]:
                 raise SettingsError("actions must be a list of action names or null")
             out[key] = list(value) if value is not None else None
         elif key == "seed":
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, str))):
-                raise SettingsError("seed must be an integer, a string or null")
-            out[key] = value
+            out[key] = _seed(key, value)
         else:
             out[key] = _number(key, value, 0.0, 1.0)
     return out
@@ -127,6 +140,12 @@ def merge(current: Mapping[str, Any], update: Any) -> Dict[str, Any]:
                 raise SettingsError("max_skew_seconds must be > 0")
             if key == "quota_scale" and out[key] <= 0:
                 raise SettingsError("quota_scale must be > 0")
+        elif key in LIMIT_KEYS:
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100000:
+                raise SettingsError("%s must be an integer in 1..100000" % key)
+            out[key] = value
+        elif key == "routing_seed":
+            out[key] = _seed(key, value)
         elif key == "schedule_time_scale":
             # 0 = schedules fire only when told (POST /_emulator/schedules/fire); N > 0 = they
             # fire on their own with emulated time running N times faster than real time.

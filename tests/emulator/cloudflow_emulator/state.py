@@ -12,6 +12,7 @@ sleeps only until the next scheduled transition, so scheduled changes wake it to
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import re
 import time
@@ -69,24 +70,34 @@ class Flow:
         self.last_modified_time = self.created_time
         self.executions: Dict[str, "Execution"] = {}
         self.schedules: Dict[str, "Schedule"] = {}
+        # Versions by number (never reused: next_version only grows), aliases by name, and the
+        # control surface's planned outcomes of executions by version number.
+        self.versions: Dict[int, "FlowVersion"] = {}
+        self.next_version = 1
+        self.aliases: Dict[str, "Alias"] = {}
+        self.version_outcomes: Dict[int, Dict[str, Any]] = {}
         # DeleteFlow is asynchronous: the flow stays visible until this monotonic instant.
         self.delete_at: Optional[float] = None
 
-    def to_api(self, update_reply: bool = False) -> Dict[str, Any]:
+    def to_api(self, update_reply: bool = False,
+               version: Optional["FlowVersion"] = None) -> Dict[str, Any]:
         """CreateFlow / DescribeFlow / ListFlows fields; UpdateFlow's reply has
-        ExternalStorageLocation instead of ExecutionMode (as the SDK's models say)."""
+        ExternalStorageLocation instead of ExecutionMode (as the SDK's models say). With a
+        version: DescribeFlow's answer for that version (its snapshot of the definition,
+        description, role, environment and modification time)."""
+        source: Any = self if version is None else version
         out: Dict[str, Any] = {
-            "Name": self.name, "Id": self.id, "Definition": self.definition,
-            "Description": self.description, "Type": self.type, "RoleArn": self.role_arn,
-            "CreatedTime": self.created_time, "LastModifiedTime": self.last_modified_time,
+            "Name": self.name, "Id": self.id, "Definition": source.definition,
+            "Description": source.description, "Type": self.type, "RoleArn": source.role_arn,
+            "CreatedTime": self.created_time, "LastModifiedTime": source.last_modified_time,
         }
         if update_reply:
             if self.external_storage_location is not None:
                 out["ExternalStorageLocation"] = self.external_storage_location
         else:
             out["ExecutionMode"] = self.execution_mode
-        if self.environment is not None:
-            out["Environment"] = json.loads(json.dumps(self.environment))
+        if source.environment is not None:
+            out["Environment"] = json.loads(json.dumps(source.environment))
         if self.resource_group_id is not None:
             out["ResourceGroupId"] = self.resource_group_id
         return out
@@ -96,7 +107,89 @@ class Flow:
         out["run_seconds"] = self.run_seconds
         out["execution_count"] = len(self.executions)
         out["schedule_count"] = len(self.schedules)
+        out["version_count"] = len(self.versions)
+        out["alias_count"] = len(self.aliases)
         out["deleting"] = self.delete_at is not None
+        return out
+
+    def publish(self, description: str) -> "FlowVersion":
+        """A new version: the flow as it is now, numbered after every earlier one."""
+        version = FlowVersion(self, self.next_version, description)
+        self.versions[version.number] = version
+        self.next_version += 1
+        return version
+
+    def aliases_routing_to(self, version: "FlowVersion") -> List[str]:
+        return sorted(name for name, alias in self.aliases.items()
+                      if any(v == version.version for v, _weight in alias.routing))
+
+
+class FlowVersion:
+    """An immutable snapshot of a flow's definition, description, environment and role
+    (what PublishFlowVersion publishes); `description` is the version's own Description."""
+
+    def __init__(self, flow: Flow, number: int, description: str) -> None:
+        self.flow = flow
+        self.number = number
+        self.version = str(number)
+        self.version_description = description
+        self.created_time = now_str()
+        self.definition = flow.definition
+        self.description = flow.description
+        self.role_arn = flow.role_arn
+        self.environment = copy.deepcopy(flow.environment)
+        self.last_modified_time = flow.last_modified_time
+
+    def to_api(self) -> Dict[str, Any]:
+        """PublishFlowVersion (plus FlowName) and ListFlowVersions fields."""
+        return {"Version": self.version, "Description": self.version_description,
+                "CreatedTime": self.created_time}
+
+    def to_control(self) -> Dict[str, Any]:
+        out = self.to_api()
+        out["flow_name"] = self.flow.name
+        out["definition"] = self.definition
+        out["flow_description"] = self.description
+        out["role_arn"] = self.role_arn
+        out["environment"] = copy.deepcopy(self.environment)
+        out["last_modified_time"] = self.last_modified_time
+        outcome = self.flow.version_outcomes.get(self.number)
+        out["outcome"] = dict(outcome) if outcome is not None else None
+        out["execution_count"] = sum(1 for ex in self.flow.executions.values()
+                                     if ex.flow_version == self.version)
+        out["aliases"] = self.flow.aliases_routing_to(self)
+        return out
+
+
+class Alias:
+    """A flow alias: one or two (version, weight) routes whose weights sum to 100."""
+
+    def __init__(self, flow: Flow, name: str, routing: List[Tuple[str, int]],
+                 description: str) -> None:
+        self.flow = flow
+        self.name = name
+        self.routing = list(routing)
+        self.description = description
+        self.created_time = now_str()
+        self.last_modified_time = self.created_time
+
+    def routing_api(self, weight_as_string: bool = False) -> List[Dict[str, Any]]:
+        return [{"Version": version, "Weight": str(weight) if weight_as_string else weight}
+                for version, weight in self.routing]
+
+    def to_api(self, weight_as_string: bool = False) -> Dict[str, Any]:
+        """The Alias object of Update/DescribeFlowAlias; ListFlowAliases answers Weight as a
+        string (weight_as_string), the others as an integer (the SDK's models)."""
+        return {"Name": self.name, "Description": self.description,
+                "RoutingConfigurations": self.routing_api(weight_as_string),
+                "CreatedTime": self.created_time}
+
+    def to_control(self) -> Dict[str, Any]:
+        out = self.to_api()
+        out["flow_name"] = self.flow.name
+        out["last_modified_time"] = self.last_modified_time
+        out["execution_count"] = sum(1 for ex in self.flow.executions.values()
+                                     if ex.qualifier == self.name)
         return out
 
 
@@ -140,10 +233,17 @@ class Schedule:
 
 class Execution:
     def __init__(self, store: "Store", flow: Flow, name: str, input_: Optional[str],
-                 status: str = "Starting", started_wall: Optional[float] = None) -> None:
+                 status: str = "Starting", started_wall: Optional[float] = None,
+                 version: Optional[FlowVersion] = None, qualifier: Optional[str] = None
+                 ) -> None:
         self.store = store
         self.flow = flow
         self.name = name
+        # An execution of a version runs (and answers as FlowDefinition) the version's
+        # definition; one without a version answers the flow's current definition.
+        self.definition = version.definition if version is not None else None
+        self.flow_version = version.version if version is not None else None
+        self.qualifier = qualifier
         self.input = input_
         self.output: Optional[str] = None
         self._status = status
@@ -155,12 +255,16 @@ class Execution:
         self.stop_requested = False
         self.events: List[Dict[str, Any]] = []
         self.changed = asyncio.Event()
-        self.step_name = first_step_name(flow.definition)
+        self.step_name = first_step_name(self.flow_definition)
         self._event("ExecutionStarted", None, self.started_wall,
                     {"input": self._json_or_empty(input_)})
         if status == "Running":
             self._event("StepEntered", self.step_name, self.started_wall,
                         {"input": self._json_or_empty(input_)})
+
+    @property
+    def flow_definition(self) -> str:
+        return self.definition if self.definition is not None else self.flow.definition
 
     @staticmethod
     def _json_or_empty(text: Optional[str]) -> Any:
@@ -265,7 +369,7 @@ class Execution:
             "StartedTime": fmt_time(self.started_ms / 1000.0),
         }
         if not metadata_only:
-            out["FlowDefinition"] = self.flow.definition
+            out["FlowDefinition"] = self.flow_definition
             if self.input is not None:
                 out["Input"] = self.input
             if self.output is not None:
@@ -280,6 +384,10 @@ class Execution:
             {"status": s, "in_seconds": round(max(0.0, at - time.monotonic()), 3)}
             for at, s, _extra in self.pending
         ]
+        # Which version ran (null: the flow as it was, no Qualifier) and the Qualifier given
+        # to StartExecution (a version number or an alias name); the API answers neither.
+        out["flow_version"] = self.flow_version
+        out["qualifier"] = self.qualifier
         return out
 
     def sort_key(self) -> Tuple[int, str]:
@@ -333,15 +441,21 @@ class Store:
     def start_execution(self, flow: Flow, name: str, input_: Optional[str],
                         status: str = "Starting", running_after: Optional[float] = None,
                         succeed_after: Optional[float] = None,
-                        started_wall: Optional[float] = None) -> Execution:
+                        started_wall: Optional[float] = None,
+                        version: Optional[FlowVersion] = None,
+                        qualifier: Optional[str] = None,
+                        finish_status: str = "Succeeded",
+                        finish_extra: Optional[Dict[str, Any]] = None) -> Execution:
         """Create an execution in `status`. A Starting execution becomes Running after
         running_after seconds (None = never by itself, 0 = at once); an in-progress one
-        becomes Succeeded succeed_after seconds from now (None = runs until told)."""
+        becomes finish_status (Succeeded unless told otherwise, with finish_extra's output,
+        error and cause) succeed_after seconds from now (None = runs until told)."""
         now = time.monotonic()
         if status == "Starting" and running_after is not None and running_after <= 0:
             status = "Running"
         initial = "Starting" if status in TERMINAL else status
-        ex = Execution(self, flow, name, input_, status=initial, started_wall=started_wall)
+        ex = Execution(self, flow, name, input_, status=initial, started_wall=started_wall,
+                       version=version, qualifier=qualifier)
         flow.executions[name] = ex
         if status in TERMINAL:
             ex.set_status(status)
@@ -349,7 +463,8 @@ class Store:
         if status == "Starting" and running_after is not None:
             ex.schedule(now + running_after, "Running")
         if succeed_after is not None:
-            ex.schedule(now + max(0.0, float(succeed_after)), "Succeeded")
+            ex.schedule(now + max(0.0, float(succeed_after)), finish_status,
+                        **(finish_extra or {}))
         return ex
 
     async def wait_for_terminal(self, ex: Execution, timeout: float) -> None:

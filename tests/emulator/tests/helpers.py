@@ -25,7 +25,8 @@ STS_SECRET = DEFAULT_STS_ACCESS_KEY_SECRET
 STS_TOKEN = DEFAULT_SECURITY_TOKEN
 VERSION = "2019-03-15"
 WRITE_ACTIONS = {"StartExecution", "StopExecution", "CreateFlow", "DeleteFlow", "UpdateFlow",
-                 "CreateSchedule", "UpdateSchedule", "DeleteSchedule"}
+                 "CreateSchedule", "UpdateSchedule", "DeleteSchedule", "PublishFlowVersion",
+                 "DeleteFlowVersion", "CreateFlowAlias", "UpdateFlowAlias", "DeleteFlowAlias"}
 
 
 def _enc(value: str) -> str:

@@ -247,3 +247,138 @@ def test_official_sdk_schedules(emulator_url: str, control) -> None:  # type: ig
     assert log["counts"]["CreateSchedule"] == 5 and log["counts"]["UpdateSchedule"] == 2
     assert all(r["schedule_name"] for r in log["requests"] if r["action"] != "ListSchedules")
     assert log["write_count"] == 8
+
+
+def test_official_sdk_versions_and_aliases(emulator_url: str, control) -> None:  # type: ignore
+    """Every version and alias action, Qualifier and FlowVersion through the SDK's typed
+    request models, every answer parsed into its response models."""
+    _client_class, m, _config_class = _sdk()
+    control.configure(quotas_enabled=False, routing_seed=5)
+    client = make_client(emulator_url)
+    first_definition = "version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: one\n"
+    second_definition = "version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: two\n"
+    client.create_flow(m.CreateFlowRequest(name="sdk_flow", definition=first_definition,
+                                           description="made by the SDK", type="FDL"))
+    published = client.publish_flow_version(m.PublishFlowVersionRequest(
+        flow_name="sdk_flow", description="first: é ☕ a+b&c=d 100%"))
+    assert isinstance(published.body, m.PublishFlowVersionResponseBody)
+    assert (published.body.flow_name, published.body.version) == ("sdk_flow", "1")
+    assert published.body.description == "first: é ☕ a+b&c=d 100%"
+    assert published.body.created_time and published.body.request_id
+    client.update_flow(m.UpdateFlowRequest(name="sdk_flow", definition=second_definition))
+    assert client.publish_flow_version(m.PublishFlowVersionRequest(
+        flow_name="sdk_flow")).body.version == "2"
+    assert client.publish_flow_version(m.PublishFlowVersionRequest(
+        flow_name="sdk_flow")).body.version == "3"
+
+    versions, token = [], None
+    while True:
+        page = client.list_flow_versions(m.ListFlowVersionsRequest(
+            flow_name="sdk_flow", limit="2", next_token=token))  # Limit is a str in the model
+        assert all(isinstance(v, m.ListFlowVersionsResponseBodyFlowVersions)
+                   for v in page.body.flow_versions)
+        versions.extend((v.version, v.description) for v in page.body.flow_versions)
+        token = page.body.next_token
+        if not token:
+            break
+    assert versions == [("1", "first: é ☕ a+b&c=d 100%"), ("2", ""), ("3", "")]
+    old = client.describe_flow(m.DescribeFlowRequest(name="sdk_flow", flow_version="1"))
+    assert old.body.definition == first_definition and old.body.name == "sdk_flow"
+    deleted = client.delete_flow_version(m.DeleteFlowVersionRequest(flow_name="sdk_flow",
+                                                                    flow_version="3"))
+    assert isinstance(deleted.body, m.DeleteFlowVersionResponseBody) and deleted.body.request_id
+    gone = _sdk_error(lambda: client.describe_flow(m.DescribeFlowRequest(
+        name="sdk_flow", flow_version="3")))
+    assert gone.code == "FlowVersionNotExists" and gone.status_code == 404
+
+    created = client.create_flow_alias(m.CreateFlowAliasRequest(
+        flow_name="sdk_flow", name="prod", description="production ☕",
+        routing_configurations=[
+            m.CreateFlowAliasRequestRoutingConfigurations(version="1", weight=80),
+            m.CreateFlowAliasRequestRoutingConfigurations(version="2", weight=20)]))
+    body = created.body
+    assert isinstance(body, m.CreateFlowAliasResponseBody)
+    assert (body.flow_name, body.name, body.description) == ("sdk_flow", "prod", "production ☕")
+    assert [(r.version, r.weight) for r in body.routing_configurations] == [("1", 80), ("2", 20)]
+    assert body.created_time
+    conflict = _sdk_error(lambda: client.create_flow_alias(m.CreateFlowAliasRequest(
+        flow_name="sdk_flow", name="prod", routing_configurations=[
+            m.CreateFlowAliasRequestRoutingConfigurations(version="1", weight=100)])))
+    assert conflict.code == "FlowAliasAlreadyExists" and conflict.status_code == 409
+    uneven = _sdk_error(lambda: client.create_flow_alias(m.CreateFlowAliasRequest(
+        flow_name="sdk_flow", name="uneven", routing_configurations=[
+            m.CreateFlowAliasRequestRoutingConfigurations(version="1", weight=30)])))
+    assert uneven.code == "InvalidArgument" and uneven.status_code == 400
+
+    updated = client.update_flow_alias(m.UpdateFlowAliasRequest(
+        flow_name="sdk_flow", name="prod", routing_configurations=[
+            m.UpdateFlowAliasRequestRoutingConfigurations(version="1", weight=50),
+            m.UpdateFlowAliasRequestRoutingConfigurations(version="2", weight=50)]))
+    alias = updated.body.alias
+    assert isinstance(alias, m.UpdateFlowAliasResponseBodyAlias)
+    assert alias.name == "prod" and alias.description == "production ☕"
+    assert [(r.version, r.weight) for r in alias.routing_configurations] == [("1", 50),
+                                                                              ("2", 50)]
+    described = client.describe_flow_alias(m.DescribeFlowAliasRequest(flow_name="sdk_flow",
+                                                                      name="prod"))
+    assert isinstance(described.body.alias, m.DescribeFlowAliasResponseBodyAlias)
+    assert described.body.alias.created_time == body.created_time
+    assert [r.weight for r in described.body.alias.routing_configurations] == [50, 50]
+    client.create_flow_alias(m.CreateFlowAliasRequest(
+        flow_name="sdk_flow", name="canary", routing_configurations=[
+            m.CreateFlowAliasRequestRoutingConfigurations(version="2", weight=100)]))
+    aliases, token = [], None
+    while True:
+        page = client.list_flow_aliases(m.ListFlowAliasesRequest(flow_name="sdk_flow", limit=1,
+                                                                 next_token=token))
+        aliases.extend(page.body.aliases)
+        token = page.body.next_token
+        if not token:
+            break
+    assert all(isinstance(a, m.ListFlowAliasesResponseBodyAliases) for a in aliases)
+    assert [a.name for a in aliases] == ["canary", "prod"]
+    # ListFlowAliases answers Weight as a string, as its model (weight: str) says
+    assert [(r.version, r.weight) for r in aliases[1].routing_configurations] == [
+        ("1", "50"), ("2", "50")]
+
+    pinned = client.start_execution(m.StartExecutionRequest(
+        flow_name="sdk_flow", execution_name="pinned", qualifier="1"))
+    assert pinned.body.flow_definition == first_definition
+    for index in range(6):
+        client.start_execution(m.StartExecutionRequest(
+            flow_name="sdk_flow", execution_name="routed%d" % index, qualifier="prod"))
+    ran = {e["Name"]: e["flow_version"] for e in control.executions("sdk_flow")}
+    by_prod = client.list_executions(m.ListExecutionsRequest(flow_name="sdk_flow",
+                                                             qualifier="prod"))
+    assert sorted(e.name for e in by_prod.body.executions) == ["routed%d" % i for i in range(6)]
+    by_one = client.list_executions(m.ListExecutionsRequest(flow_name="sdk_flow",
+                                                            qualifier="1"))
+    assert sorted(e.name for e in by_one.body.executions) == sorted(
+        name for name, version in ran.items() if version == "1")
+    assert {e.flow_definition for e in by_one.body.executions} == {first_definition}
+    unknown = _sdk_error(lambda: client.start_execution(m.StartExecutionRequest(
+        flow_name="sdk_flow", qualifier="nosuchalias")))
+    assert unknown.code == "FlowAliasNotExists" and unknown.status_code == 404
+
+    in_use = _sdk_error(lambda: client.delete_flow_version(m.DeleteFlowVersionRequest(
+        flow_name="sdk_flow", flow_version="2")))
+    assert in_use.code == "FlowVersionInUse" and in_use.status_code == 409
+    removed = client.delete_flow_alias(m.DeleteFlowAliasRequest(flow_name="sdk_flow",
+                                                                name="canary"))
+    assert isinstance(removed.body, m.DeleteFlowAliasResponseBody) and removed.body.request_id
+    missing = _sdk_error(lambda: client.describe_flow_alias(m.DescribeFlowAliasRequest(
+        flow_name="sdk_flow", name="canary")))
+    assert missing.code == "FlowAliasNotExists" and missing.status_code == 404
+
+    log = control.requests()
+    assert {r["signature_algorithm"] for r in log["requests"]} == {"RPC-V1-HMAC-SHA1"}
+    methods = {r["action"]: r["method"] for r in log["requests"]}
+    assert {action: methods[action] for action in (
+        "PublishFlowVersion", "DeleteFlowVersion", "CreateFlowAlias", "UpdateFlowAlias",
+        "DeleteFlowAlias", "ListFlowVersions", "DescribeFlowAlias", "ListFlowAliases")} == {
+        "PublishFlowVersion": "POST", "DeleteFlowVersion": "POST", "CreateFlowAlias": "POST",
+        "UpdateFlowAlias": "POST", "DeleteFlowAlias": "POST", "ListFlowVersions": "GET",
+        "DescribeFlowAlias": "GET", "ListFlowAliases": "GET"}
+    create_alias = [r for r in log["requests"] if r["action"] == "CreateFlowAlias"][0]
+    assert create_alias["param_names"] == ["Description", "FlowName", "Name",
+                                           "RoutingConfigurations"]

@@ -277,6 +277,7 @@ def build(session: nox.Session) -> None:
 
 
 EE_EXAMPLE = REPO / 'docs' / 'docsite' / 'ee'
+EE_GUIDE = REPO / 'docs' / 'docsite' / 'rst' / 'execution_environments.rst'
 
 
 @nox.session(python=_python(LINT_CORE))
@@ -315,6 +316,7 @@ def ee(session: nox.Session) -> None:
         session.run('python', str(build_files / 'scripts' / 'introspect.py'), 'introspect', str(stage),
                     '--write-pip', str(staged))
         check_introspected(session, staged, "the build context's introspect.py")
+        check_guide_shows(session, definition)
         session.log('%s: introspected (httpx from %s); %s gave a build context that installs it'
                     % (artifact.name, toolchain.FQCN, EE_EXAMPLE.relative_to(REPO) / definition.name))
     finally:
@@ -328,6 +330,16 @@ def check_introspected(session: nox.Session, requirements: Path, what: str) -> N
     if not any(wanted.match(line) for line in lines):
         session.error('%s did not list httpx for %s; it listed: %s'
                       % (what, toolchain.FQCN, '; '.join(lines) or 'no Python requirement'))
+
+
+def check_guide_shows(session: nox.Session, definition: Path) -> None:
+    """Fail unless the guide shows the example definition as it is (from `version:` on, in a code block)."""
+    lines = definition.read_text(encoding='utf-8').splitlines()
+    body = lines[next(number for number, line in enumerate(lines) if line.startswith('version:')):]
+    shown = '\n'.join(('    ' + line).rstrip() for line in body)
+    if shown not in EE_GUIDE.read_text(encoding='utf-8'):
+        session.error('%s does not show %s as it is (from "version:" on, indented by four spaces): update the guide'
+                      % (EE_GUIDE.relative_to(REPO), EE_EXAMPLE.relative_to(REPO) / definition.name))
 
 
 def check_ee_context(session: nox.Session, context: Path, artifact: Path) -> None:

@@ -290,7 +290,8 @@ def latest_fire_time(expression: str, after: datetime, until: datetime, anchor: 
     own phase is not documented). Cron is evaluated in its CRON_TZ zone, UTC by default. Cost: one step per
     local day of the window, plus at most one step per fire time of the last day.
     A cron whose days never occur (day 30 of February), which parse_schedule_expression refuses, gives None here
-    instead of an error: a schedule made elsewhere, or before that check, may carry one and simply never fires.
+    instead of an error (as next_fire_time, fire_times and count_fire_times give none and 0): a schedule made
+    elsewhere, or before that check, may carry one and simply never fires.
     """
     _check_aware(after=after, until=until, anchor=anchor)
     schedule = _parse("expression", expression)
@@ -342,7 +343,7 @@ def next_fire_time(expression: str, after: datetime, anchor: t.Optional[datetime
 def fire_times(expression: str, after: datetime, until: datetime, anchor: t.Optional[datetime] = None) -> t.Iterator[datetime]:
     """Every time the schedule fires in (after, until], in UTC, earliest first (same rules as latest_fire_time)."""
     _check_aware(after=after, until=until, anchor=anchor)
-    schedule = parse_schedule_expression("expression", expression)
+    schedule = _parse("expression", expression)
     if until <= after:
         return
     if schedule.every_minutes is not None:
@@ -375,7 +376,7 @@ def count_fire_times(
     '@every' windows are counted arithmetically; a cron is walked fire by fire (at most one a minute, so a
     month-long window costs about 44,000 steps at worst).
     """
-    schedule = parse_schedule_expression("expression", expression)
+    schedule = _parse("expression", expression)
     first = []  # type: t.List[datetime]
     if schedule.every_minutes is not None:
         for fire in fire_times(expression, after, until, anchor):

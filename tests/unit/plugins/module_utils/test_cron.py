@@ -11,6 +11,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from ansible_collections.seed.cloudflow.plugins.module_utils._cron import (
+    count_fire_times,
+    fire_times,
     latest_fire_time,
     next_fire_time,
     parse_schedule_expression,
@@ -143,6 +145,9 @@ def test_evaluators_answer_none_for_days_that_never_occur() -> None:
     # A schedule made elsewhere, or before the check, may carry such an expression: it never fires, no error.
     assert latest_fire_time("0 0 0 31 4,6 *", utc(2020, 1, 1), utc(2025, 1, 1)) is None
     assert next_fire_time("0 0 0 31 APR *", utc(2024, 1, 1)) is None
+    # what cloudflow_window reports as the fires a window skipped
+    assert list(fire_times("0 0 0 30 2 *", utc(2020, 1, 1), utc(2025, 1, 1))) == []
+    assert count_fire_times("0 0 0 30 2 *", utc(2020, 1, 1), utc(2025, 1, 1)) == (0, [])
 
 
 def test_day_names_and_numbers_mean_the_same() -> None:

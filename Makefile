@@ -43,7 +43,7 @@ else echo "$(1): 0 passed, 1 failed (nox wrote no report: exit $$nox_status)"; f
 exit $$(( nox_status || summary_status ))
 endef
 
-.PHONY: help test lint sanity units integration reliability emulator-tests build demo emulator bench soak venv clean
+.PHONY: help test lint sanity units integration reliability emulator-tests build ee demo emulator bench soak venv clean
 
 help:
 	@echo 'make test         every check on the oldest and the newest ansible-core this machine runs (what CI runs)'
@@ -51,6 +51,7 @@ help:
 	@echo 'make lint         ansible-lint, antsibull-docs/-changelog lint, ruff, mypy, zero sanity ignores, SPDX lines'
 	@echo 'make sanity | units | integration | reliability   one kind (CORES=2.21: on that core only)'
 	@echo 'make emulator-tests   the emulator package'"'"'s own tests;  make build: build, install, ansible-doc'
+	@echo 'make ee           ansible-builder introspect on the installed artifact, create on the example EE definition'
 	@echo 'make emulator     run the emulator in the foreground (PORT=0 picks a free port)'
 	@echo 'make bench        bench/run.py (BENCH_ARGS=--quick for a smoke run);  make soak: tests/reliability --soak'
 	@echo 'make venv         create/refresh every session venv;  make clean: remove them, build/ and this checkout'"'"'s cache'
@@ -75,7 +76,7 @@ sanity units integration reliability: $(NOX)
 emulator-tests: $(NOX)
 	$(call nox,$@,-s emulator)
 
-build demo soak: $(NOX)
+build ee demo soak: $(NOX)
 	$(call nox,$@,-s $@)
 
 emulator: $(NOX)

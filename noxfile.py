@@ -5,7 +5,7 @@
 
 `make test` runs the default set: lint, the antsibull-nox checks, sanity/units/integration/
 reliability on the oldest ansible-core and on the newest one this machine has a Python for, the
-emulator's own tests and the build. hacking/toolchain.py does what no tool does (the collection
+emulator's own tests, the build and the execution-environment checks (ee). hacking/toolchain.py does what no tool does (the collection
 copy outside git, the get-pip stand-in, the emulator, the silent-pass guards, the summary).
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -214,17 +215,20 @@ def emulator(session: nox.Session) -> None:
     helper(session, 'pytest', 'tests/emulator/tests')
 
 
-def build_and_install(session: nox.Session, install_root: Path) -> Path:
-    """Build the artifact into build/ from a fresh copy and install it under install_root."""
+def build_and_install(session: nox.Session, install_root: Path, output: Path = REPO / 'build') -> Path:
+    """Build the artifact into output (build/) from a fresh copy and install it under install_root.
+
+    A session that may run beside build (under `make test`) builds into a directory of its own, so that
+    neither deletes or reads half of the other's artifact.
+    """
     copy = toolchain.sync_copy(session.name)
-    output = REPO / 'build'
     output.mkdir(exist_ok=True)
     for old in output.glob('seed-cloudflow-*.tar.gz'):
         old.unlink()
     session.run('ansible-galaxy', 'collection', 'build', '--force', '--output-path', str(output), str(copy))
     artifacts = list(output.glob('seed-cloudflow-*.tar.gz'))
     if len(artifacts) != 1:
-        session.error('expected one artifact in build/, found %d' % len(artifacts))
+        session.error('expected one artifact in %s, found %d' % (output, len(artifacts)))
     session.run('ansible-galaxy', 'collection', 'install', '--force', '-p', str(install_root), str(artifacts[0]),
                 env={'ANSIBLE_COLLECTIONS_PATH': str(install_root)})
     return artifacts[0]
@@ -270,6 +274,94 @@ def build(session: nox.Session) -> None:
                     % (artifact.relative_to(REPO), len(modules), len(roles)))
     finally:
         shutil.rmtree(install_root, ignore_errors=True)
+
+
+EE_EXAMPLE = REPO / 'docs' / 'docsite' / 'ee'
+EE_GUIDE = REPO / 'docs' / 'docsite' / 'rst' / 'execution_environments.rst'
+
+
+@nox.session(python=_python(LINT_CORE))
+def ee(session: nox.Session) -> None:
+    """ansible-builder introspect over the installed artifact; ansible-builder create on the docs' example EE."""
+    install_core(session, LINT_CORE, '-r', str(HACKING / 'requirements-ee.txt'))
+    scratch = Path(tempfile.mkdtemp(prefix='seed-cloudflow-ee-'))
+    try:
+        # What every image build does with each collection it installs: read meta/execution-environment.yml.
+        installed = scratch / 'installed'
+        artifact = build_and_install(session, installed, output=scratch / 'dist')
+        introspected = scratch / 'introspected.txt'
+        session.run('ansible-builder', 'introspect', '--sanitize', str(installed), '--write-pip', str(introspected))
+        check_introspected(session, introspected, 'ansible-builder introspect --sanitize')
+
+        # The guide's EE definition, with the tarball beside it as the guide says. `create` validates the
+        # definition and writes the build context; it runs no container engine and fetches nothing.
+        project = scratch / 'ee'
+        shutil.copytree(EE_EXAMPLE, project)
+        shutil.copy2(artifact, project)
+        context = scratch / 'context'
+        definition = project / 'execution-environment.yml'
+        session.run('ansible-builder', 'create', '--file', str(definition), '--context', str(context),
+                    '--output-filename', 'Containerfile', '-v', '3')
+        build_files = context / '_build'
+        check_ee_context(session, context, artifact)
+
+        # The image's galaxy and builder stages, without a container: install the collection the way the
+        # Containerfile does (from _build, offline: the tarball is in the context), then run the context's
+        # own introspect.py over the result.
+        stage = scratch / 'stage'
+        with session.chdir(build_files):
+            session.run('ansible-galaxy', 'collection', 'install', '--offline', '-r', 'requirements.yml',
+                        '--collections-path', str(stage), env={'ANSIBLE_COLLECTIONS_PATH': str(stage)})
+        staged = scratch / 'staged.txt'
+        session.run('python', str(build_files / 'scripts' / 'introspect.py'), 'introspect', str(stage),
+                    '--write-pip', str(staged))
+        check_introspected(session, staged, "the build context's introspect.py")
+        check_guide_shows(session, definition)
+        session.log('%s: introspected (httpx from %s); %s gave a build context that installs it'
+                    % (artifact.name, toolchain.FQCN, EE_EXAMPLE.relative_to(REPO) / definition.name))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def check_introspected(session: nox.Session, requirements: Path, what: str) -> None:
+    """Fail unless the introspected pip requirements list httpx, attributed to this collection."""
+    lines = requirements.read_text(encoding='utf-8').splitlines() if requirements.is_file() else []
+    wanted = re.compile(r'^httpx\b[^#]*#\s*from collection %s\s*$' % re.escape(toolchain.FQCN))
+    if not any(wanted.match(line) for line in lines):
+        session.error('%s did not list httpx for %s; it listed: %s'
+                      % (what, toolchain.FQCN, '; '.join(lines) or 'no Python requirement'))
+
+
+def check_guide_shows(session: nox.Session, definition: Path) -> None:
+    """Fail unless the guide shows the example definition as it is (from `version:` on, in a code block)."""
+    lines = definition.read_text(encoding='utf-8').splitlines()
+    body = lines[next(number for number, line in enumerate(lines) if line.startswith('version:')):]
+    shown = '\n'.join(('    ' + line).rstrip() for line in body)
+    if shown not in EE_GUIDE.read_text(encoding='utf-8'):
+        session.error('%s does not show %s as it is (from "version:" on, indented by four spaces): update the guide'
+                      % (EE_GUIDE.relative_to(REPO), EE_EXAMPLE.relative_to(REPO) / definition.name))
+
+
+def check_ee_context(session: nox.Session, context: Path, artifact: Path) -> None:
+    """Fail unless `ansible-builder create` wrote a Containerfile and carried the tarball and the requirements."""
+    containerfile = context / 'Containerfile'
+    if not containerfile.is_file():
+        session.error('ansible-builder create wrote no %s' % containerfile)
+    steps = containerfile.read_text(encoding='utf-8')
+    for step in ('ansible-galaxy collection install', 'introspect.py introspect'):
+        if step not in steps:
+            session.error('the Containerfile has no %r step' % step)
+    build_files = context / '_build'
+    requirements = build_files / 'requirements.yml'
+    if not requirements.is_file():
+        session.error('ansible-builder create carried no galaxy requirements (%s)' % requirements)
+    tarball = 'collections/' + artifact.name
+    if not (build_files / tarball).is_file():
+        session.error('ansible-builder create did not carry %s into the build context' % artifact.name)
+    if tarball not in requirements.read_text(encoding='utf-8'):
+        session.error('%s does not install %s (the tarball this build made) from its build context: the example '
+                      'must name the current version, and install from the tarball so that this session can '
+                      'check it offline' % (EE_EXAMPLE.relative_to(REPO), tarball))
 
 
 @nox.session(python=_python(LINT_CORE), default=False)
@@ -319,5 +411,5 @@ nox.options.sessions = [
     *('integration-' + core.version for core in reversed(MATRIX)),
     *(name + '-' + core.version for core in reversed(MATRIX) for name in ('sanity', 'reliability')),
     'lint', 'emulator', *('units-' + core.version for core in MATRIX),
-    'build', 'docs-check', 'build-import-check', 'extra-checks',
+    'build', 'ee', 'docs-check', 'build-import-check', 'extra-checks',
 ]

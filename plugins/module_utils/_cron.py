@@ -37,6 +37,9 @@ WEEKDAY_NAMES = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
 # How far next_fire_time looks ahead: an expression such as '0 0 0 29 2 MON' fires about once in 28 years.
 NEXT_FIRE_HORIZON_DAYS = 366 * 29
 
+# The most days each month can have (February 29 in leap years).
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
 _EVERY = re.compile(r"^@every\s+(\d+)([A-Za-z]*)$")
 _NUMBER = re.compile(r"^\d+$")
 _ZONE = re.compile(r"^[A-Za-z0-9_+\-/]+$")
@@ -143,7 +146,38 @@ def _parse_zone(option: str, zone: str) -> None:
 
 
 def parse_schedule_expression(option: str, value: str) -> Schedule:
-    """Parse an expression; raise ConfigurationError naming the option and the rule it breaks."""
+    """Parse an expression; raise ConfigurationError naming the option and the rule it breaks.
+
+    Besides the syntax, a cron whose days never occur (day 30 of February, day 31 of April and June) is refused,
+    so that a schedule that can never fire is not created.
+    """
+    schedule = _parse(option, value)
+    _refuse_impossible_days(option, schedule)
+    return schedule
+
+
+def _refuse_impossible_days(option: str, schedule: Schedule) -> None:
+    """Refuse a cron whose day-of-month field names no day that occurs in any month of its month field.
+
+    That can only happen while the day-of-week field is unrestricted ('*' or '?'): with both day fields restricted a
+    day matching either fires (every month has every weekday), and an unrestricted day-of-month field includes days
+    1-28. February counts with 29 days (leap years).
+    """
+    if schedule.every_minutes is not None or schedule.days_either:
+        return
+    longest = max(_MONTH_DAYS[month - 1] for month in schedule.months)
+    if min(schedule.days_of_month) > longest:
+        day_text = schedule.text.split()[-3]
+        months = ",".join(MONTH_NAMES[month - 1] for month in sorted(schedule.months))
+        raise ConfigurationError(
+            option,
+            "day-of-month {0} never occurs in month(s) {1} (at most {2} days), so the schedule would never fire; the "
+            "day-of-month field must name a day that one of its months has".format(day_text, months, longest),
+        )
+
+
+def _parse(option: str, value: str) -> Schedule:
+    """The syntax of an expression (parse_schedule_expression without the check that its days occur)."""
     if not isinstance(value, str) or not value.strip():
         raise ConfigurationError(option, "must be a schedule expression such as {0}; got {1!r}".format(EXAMPLE, value))
     words = value.split()
@@ -255,9 +289,12 @@ def latest_fire_time(expression: str, after: datetime, until: datetime, anchor: 
     '@every <N>m' fires at anchor + k * N minutes for k >= 1, the anchor being after unless given (the service's
     own phase is not documented). Cron is evaluated in its CRON_TZ zone, UTC by default. Cost: one step per
     local day of the window, plus at most one step per fire time of the last day.
+    A cron whose days never occur (day 30 of February), which parse_schedule_expression refuses, gives None here
+    instead of an error (as next_fire_time, fire_times and count_fire_times give none and 0): a schedule made
+    elsewhere, or before that check, may carry one and simply never fires.
     """
     _check_aware(after=after, until=until, anchor=anchor)
-    schedule = parse_schedule_expression("expression", expression)
+    schedule = _parse("expression", expression)
     if until <= after:
         return None
     if schedule.every_minutes is not None:
@@ -286,7 +323,7 @@ def next_fire_time(expression: str, after: datetime, anchor: t.Optional[datetime
     """The first time the schedule fires after the given moment, in UTC; None for a cron that never fires
     within about 29 years (for example day 30 of February)."""
     _check_aware(after=after, anchor=anchor)
-    schedule = parse_schedule_expression("expression", expression)
+    schedule = _parse("expression", expression)
     if schedule.every_minutes is not None:
         start = anchor if anchor is not None else after
         period = timedelta(minutes=schedule.every_minutes)
@@ -306,7 +343,7 @@ def next_fire_time(expression: str, after: datetime, anchor: t.Optional[datetime
 def fire_times(expression: str, after: datetime, until: datetime, anchor: t.Optional[datetime] = None) -> t.Iterator[datetime]:
     """Every time the schedule fires in (after, until], in UTC, earliest first (same rules as latest_fire_time)."""
     _check_aware(after=after, until=until, anchor=anchor)
-    schedule = parse_schedule_expression("expression", expression)
+    schedule = _parse("expression", expression)
     if until <= after:
         return
     if schedule.every_minutes is not None:
@@ -339,7 +376,7 @@ def count_fire_times(
     '@every' windows are counted arithmetically; a cron is walked fire by fire (at most one a minute, so a
     month-long window costs about 44,000 steps at worst).
     """
-    schedule = parse_schedule_expression("expression", expression)
+    schedule = _parse("expression", expression)
     first = []  # type: t.List[datetime]
     if schedule.every_minutes is not None:
         for fire in fire_times(expression, after, until, anchor):

@@ -69,6 +69,9 @@ options:
         or C(SUN)-C(SAT), and C(?).
       - The service's minimum interval is one minute. A five-field Unix cron, V(@every 30s), V(@every 0m) and
         other intervals under a minute fail before any request.
+      - So does a cron that can never fire because its day-of-month names no day its months have, such as
+        V(0 0 0 30 2 *) (February 30th) or V(0 0 0 31 4,6 *). With both day fields restricted a day matching either
+        fires, so V(0 0 0 30 2 MON) (every Monday in February) is accepted; February 29th counts.
       - Compared as text with its spacing normalised.
     type: str
   payload:

@@ -37,6 +37,8 @@ def test_the_filter_is_registered_under_its_name() -> None:
     ("0 0 0 1 1 ?", "2024-05-01T00:00:00Z", "2024-05-02T00:00:00Z", None),
     # an empty window
     ("0 0 * * * *", "2024-05-02T00:00:00Z", "2024-05-01T00:00:00Z", None),
+    # days that never occur (cloudflow_schedule refuses them; one made elsewhere simply never fires)
+    ("0 0 0 30 2 *", "2020-01-01T00:00:00Z", "2025-01-01T00:00:00Z", None),
 ])
 def test_latest_fire_time(expression: str, after: str, until: str, expected: t.Optional[str]) -> None:
     assert latest_fire_time(expression, after, until) == expected

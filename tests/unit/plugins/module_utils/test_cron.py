@@ -11,6 +11,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from ansible_collections.seed.cloudflow.plugins.module_utils._cron import (
+    count_fire_times,
+    fire_times,
     latest_fire_time,
     next_fire_time,
     parse_schedule_expression,
@@ -94,6 +96,58 @@ def test_invalid_expressions_name_the_option_and_the_rule(expression: str, rule:
     assert raised.value.option == "cron_expression"
     assert str(raised.value).startswith("cron_expression: ")
     assert rule in str(raised.value), str(raised.value)
+
+
+@pytest.mark.parametrize("expression, days, months, longest", [
+    ("0 0 0 30 2 *", "30", "FEB", 29),
+    ("0 0 0 30 2 ?", "30", "FEB", 29),
+    ("0 0 0 31 FEB ?", "31", "FEB", 29),
+    ("0 0 0 30-31 2 *", "30-31", "FEB", 29),
+    ("0 0 0 30,31 2 *", "30,31", "FEB", 29),
+    ("0 0 0 30/5 2 *", "30/5", "FEB", 29),
+    ("0 0 0 31 4,6 *", "31", "APR,JUN", 30),
+    ("0 0 0 31 APR,JUN,SEP,NOV *", "31", "APR,JUN,SEP,NOV", 30),
+    ("0 0 0 31 2,4 *", "31", "FEB,APR", 30),
+    ("0 0 0 31 4-4 *", "31", "APR", 30),
+    ("CRON_TZ=Asia/Shanghai 0 0 12 30 2 *", "30", "FEB", 29),
+])
+def test_days_that_never_occur_in_the_months_are_refused(expression: str, days: str, months: str, longest: int) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        parse_schedule_expression("cron_expression", expression)
+    assert raised.value.option == "cron_expression"
+    message = str(raised.value)
+    assert message.startswith("cron_expression: day-of-month {0} never occurs in month(s) {1} (at most {2} days)".format(
+        days, months, longest)), message
+    assert "never fire" in message
+
+
+@pytest.mark.parametrize("expression", [
+    "0 0 0 29 2 *",  # February 29 exists in leap years
+    "0 0 0 29 FEB ?",
+    "0 0 0 28-31 2 *",  # some of the days occur
+    "0 0 0 29,30 2 *",
+    "0 0 0 30 2 MON",  # both day fields restricted: every Monday of February fires
+    "0 0 0 31 4,6 SUN",
+    "0 0 0 31 4,5 *",  # May has a 31st
+    "0 0 0 31 2/2 *",  # FEB, APR, JUN, AUG (31 days), OCT, DEC
+    "0 0 0 31 */2 *",  # JAN, MAR, ...
+    "0 0 0 30 1-3 *",
+    "0 0 0 31 * *",
+    "0 0 0 ? 2 MON",  # day-of-month unrestricted
+    "0 0 0 * 2 SAT",
+    "0 0 0 30 * *",
+])
+def test_near_misses_that_do_occur_are_accepted(expression: str) -> None:
+    assert validate_schedule_expression("cron_expression", expression) == expression
+
+
+def test_evaluators_answer_none_for_days_that_never_occur() -> None:
+    # A schedule made elsewhere, or before the check, may carry such an expression: it never fires, no error.
+    assert latest_fire_time("0 0 0 31 4,6 *", utc(2020, 1, 1), utc(2025, 1, 1)) is None
+    assert next_fire_time("0 0 0 31 APR *", utc(2024, 1, 1)) is None
+    # what cloudflow_window reports as the fires a window skipped
+    assert list(fire_times("0 0 0 30 2 *", utc(2020, 1, 1), utc(2025, 1, 1))) == []
+    assert count_fire_times("0 0 0 30 2 *", utc(2020, 1, 1), utc(2025, 1, 1)) == (0, [])
 
 
 def test_day_names_and_numbers_mean_the_same() -> None:

@@ -151,8 +151,7 @@ class Keeper:
     def commit(self) -> dict[str, t.Any]:
         """Write this run's delta (merged into the file as it is now); returns the record as it now stands."""
         now = rfc3339(self._now())
-        if self.persistent:
-            assert self.path is not None
+        if self.persistent and self.path:
             self.record = _record_file.update_json(
                 self.path, lambda current: apply(current, self.delta, now, self.source), self.lock_timeout)
             self.writes += 1
@@ -828,8 +827,8 @@ class Resume:
                 "{0} keeps what is left, run the resume again to finish".format(self.settings.record_path)
                 if self.settings.record_path else "the returned record holds what is left")
         elif self.delta.window_finished:
-            outcome.msg = "{0}; {1} {2} resumed".format(text, self.settings.record_path or "the record",
-                                                      "would be marked" if self.check_mode else "marked")
+            marked = "would be marked" if self.check_mode else "marked"
+            outcome.msg = "{0}; {1} {2} resumed".format(text, self.settings.record_path or "the record", marked)
         else:
             outcome.msg = text
         return outcome

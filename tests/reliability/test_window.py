@@ -141,10 +141,10 @@ def test_an_awx_workflow_hands_the_record_from_the_quiesce_job_to_the_resume_job
     """Two ansible-runner jobs in throw-away directories; the record travels only through the published stats."""
     ansible_runner = pytest.importorskip("ansible_runner")
     seed_window(emulator, stop_delay_seconds=0.5)
-    connection_vars = {"window_endpoint": emulator.url, "window_key_id": ansible.connection()["access_key_id"],
-                       "window_key_secret": ansible.connection()["access_key_secret"]}
-    defaults = {"group/seed.cloudflow.cloudflow": {"endpoint": "{{ window_endpoint }}", "access_key_id": "{{ window_key_id }}",
-                                                  "access_key_secret": "{{ window_key_secret }}"}}
+    keys = ansible.connection()
+    connection_vars = {"window_endpoint": emulator.url, "window_key_id": keys["access_key_id"], "window_key_secret": keys["access_key_secret"]}
+    module_options = {"endpoint": "{{ window_endpoint }}", "access_key_id": "{{ window_key_id }}", "access_key_secret": "{{ window_key_secret }}"}
+    defaults = {"group/seed.cloudflow.cloudflow": module_options}
 
     def job(name: str, role: str, variables: dict[str, t.Any], extravars: dict[str, t.Any]) -> t.Any:
         private = tmp_path / name

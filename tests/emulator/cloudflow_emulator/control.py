@@ -185,9 +185,8 @@ class EmulatorControl:
         for key, value in (("output", output), ("error", error), ("cause", cause)):
             if value is not None:
                 payload[key] = value
-        result: Dict[str, Any] = self._call(
-            "POST", "/flows/%s/versions/%s/outcome" % (_segment(flow_name),
-                                                        _segment(str(version))), payload)
+        path = "/flows/%s/versions/%s/outcome" % (_segment(flow_name), _segment(str(version)))
+        result: Dict[str, Any] = self._call("POST", path, payload)
         return result
 
     def aliases(self, flow_name: str) -> List[Dict[str, Any]]:

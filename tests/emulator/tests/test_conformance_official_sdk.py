@@ -317,8 +317,8 @@ def test_official_sdk_versions_and_aliases(emulator_url: str, control) -> None: 
     alias = updated.body.alias
     assert isinstance(alias, m.UpdateFlowAliasResponseBodyAlias)
     assert alias.name == "prod" and alias.description == "production ☕"
-    assert [(r.version, r.weight) for r in alias.routing_configurations] == [("1", 50),
-                                                                              ("2", 50)]
+    routes = [(r.version, r.weight) for r in alias.routing_configurations]
+    assert routes == [("1", 50), ("2", 50)]
     described = client.describe_flow_alias(m.DescribeFlowAliasRequest(flow_name="sdk_flow",
                                                                       name="prod"))
     assert isinstance(described.body.alias, m.DescribeFlowAliasResponseBodyAlias)

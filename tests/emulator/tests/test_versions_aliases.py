@@ -676,8 +676,8 @@ def test_version_outcome_plans_how_executions_end(api: Api, control) -> None:  #
     assert final["Status"] == "Failed" and time.monotonic() - t0 >= 0.15
     history = api.call("GetExecutionHistory", {"FlowName": "f1", "ExecutionName": "pinned"})
     failed = [e for e in history["Events"] if e["Type"] == "ExecutionFailed"]
-    assert json.loads(failed[0]["EventDetail"]) == {"error": "Boom",
-                                                   "cause": "version 2 is broken"}
+    detail = json.loads(failed[0]["EventDetail"])
+    assert detail == {"error": "Boom", "cause": "version 2 is broken"}
     assert wait_until(lambda: all(
         e["Status"] == ("Failed" if e["flow_version"] == "2" else "Running")
         for e in control.executions("f1") if e["Name"].startswith("r")), timeout=3)

@@ -348,8 +348,8 @@ def test_catch_up_starts_one_execution_per_schedule_for_its_last_skipped_fire(tm
 def test_replacements_get_the_original_input_and_a_rerun_starts_none_twice(tmp_path: Path) -> None:
     service, path = quiesced(tmp_path)
     outcome = resume(service, path, restart_stopped=True, restart_suffix="-again")
-    assert sorted(entry["name"] for entry in outcome.restarted) == sorted("{0}-run-{1}-again".format(flow, index)
-                                                                            for flow in ("f1", "f2") for index in range(3))
+    expected = sorted("{0}-run-{1}-again".format(flow, index) for flow in ("f1", "f2") for index in range(3))
+    assert sorted(entry["name"] for entry in outcome.restarted) == expected
     assert json.loads(service.flows["f2"]["executions"]["f2-run-1-again"]["Input"]) == {"n": 1}
     assert all(entry["restarted_as"] for entry in read(path)["executions"])
     starts = service.actions().count("StartExecution")

@@ -27,10 +27,10 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._errors import (
     ApiError,
     CloudFlowError,
     ConfigurationError,
+    WaitTimeout,
 )
 from ansible_collections.seed.cloudflow.plugins.module_utils._executions import (
     TERMINAL_STATUSES,
-    WaitTimeout,
     describe_execution,
     execution_result,
     list_executions,
@@ -38,10 +38,10 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._executions import 
     request_stop,
     wait_until_finished,
 )
-from ansible_collections.seed.cloudflow.plugins.module_utils._module import rfc3339_time
+from ansible_collections.seed.cloudflow.plugins.module_utils._time import rfc3339_time
 
 if t.TYPE_CHECKING:
-    from ansible_collections.seed.cloudflow.plugins.module_utils._http import CloudFlowClient
+    from ansible_collections.seed.cloudflow.plugins.module_utils._client import CloudFlowClient
 
 T = t.TypeVar("T")
 
@@ -50,11 +50,6 @@ T = t.TypeVar("T")
 FIRST_POLL_INTERVAL = 0.5
 MAX_POLL_INTERVAL = 10.0
 POLL_BACKOFF = 1.5
-
-# How the wait is done: "auto" (one long-poll for a single execution, ListExecutions pages for more) or
-# "long_poll" (one DescribeExecution long-poll per execution, the behaviour before the paged watch; kept so that
-# the benchmark can compare both in one run).
-WAIT_STRATEGIES = ("auto", "long_poll")
 
 
 class BulkStopOutcome:
@@ -110,23 +105,15 @@ def stop_in_progress(
     name_prefix: t.Optional[str] = None,
     started_after: t.Optional[str] = None,
     started_before: t.Optional[str] = None,
-    wait_strategy: str = "auto",
     clock: t.Callable[[], float] = time.monotonic,
     sleep: t.Callable[[float], None] = time.sleep,
 ) -> BulkStopOutcome:
     """Stop every in-progress execution of the flow that matches the filters; in check mode only list them.
 
     ``cause`` and ``error`` are recorded by the service with each stop. ``started_after`` and ``started_before``
-    are RFC 3339 times. Listing errors (FlowNotExists, for example) raise ApiError: nothing was changed yet.
+    are RFC 3339 times as the service writes them (the module normalised them with rfc3339_time). Listing errors
+    (FlowNotExists, for example) raise ApiError: nothing was changed yet.
     """
-    if concurrency < 1:
-        raise ConfigurationError("concurrency", "must be greater than zero; got {0}".format(concurrency))
-    if wait and wait_timeout <= 0:
-        raise ConfigurationError("wait_timeout", "must be greater than zero; got {0}".format(wait_timeout))
-    if wait_strategy not in WAIT_STRATEGIES:
-        raise ConfigurationError("wait_strategy", "must be one of {0}; got {1!r}".format(", ".join(WAIT_STRATEGIES), wait_strategy))
-    started_after = rfc3339_time("started_after", started_after)
-    started_before = rfc3339_time("started_before", started_before)
     selected = list_in_progress_executions(client, flow_name, name_prefix or None, started_after, started_before)
     entries = [entry_for(execution, flow_name) for execution in selected]
     if not check_mode and entries:
@@ -135,8 +122,8 @@ def stop_in_progress(
             # One deadline for the whole task, however many executions there are.
             deadline = clock() + wait_timeout
             stopped = [entry for entry in entries if entry["changed"]]
-            if len(stopped) == 1 or (stopped and wait_strategy == "long_poll"):
-                for_each(stopped, concurrency, lambda entry: _long_poll_one(client, flow_name, entry, deadline, clock))
+            if len(stopped) == 1:
+                _long_poll_one(client, flow_name, stopped[0], deadline, clock)
             elif stopped:
                 watch_until_finished(client, flow_name, stopped, deadline, wait_timeout, started_after=started_after,
                                      started_before=started_before, clock=clock, sleep=sleep)
@@ -326,14 +313,14 @@ def _settle_final_status(client: CloudFlowClient, flow_name: str, entries: list[
         pass  # not fatal: each entry left is read on its own below
     for entry in by_name.values():
         try:
-            execution = describe_execution(client, flow_name, entry["name"])
+            found = describe_execution(client, flow_name, entry["name"])
         except CloudFlowError as read_error:
             _fail_all([entry], read_error)
             continue
-        if execution is None:
+        if found is None:
             entry["error"] = {"message": "Execution {0!r} of flow {1!r} disappeared while waiting for it".format(entry["name"], flow_name)}
-        elif execution.get("Status") in TERMINAL_STATUSES:
-            entry["status_after"] = execution["Status"]
+        elif found.get("Status") in TERMINAL_STATUSES:
+            entry["status_after"] = found["Status"]
         else:
             # Listed neither as in progress nor as finished (the listing lags): report what the service says now.
-            entry["status_after"] = execution_result(execution)["status"]
+            entry["status_after"] = execution_result(found)["status"]

@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The credential chain: module options, environment, aliyun CLI profile, ECS instance RAM role.
+"""The credential chain: the key pair of the options or the environment (resolved in _connection), the aliyun CLI
+profile, the ECS instance RAM role.
 
 The first source that holds anything wins; a source that holds half a key pair is an error
 rather than a reason to look further, so a typo never silently selects other credentials.
@@ -16,8 +17,12 @@ import os
 import typing as t
 from dataclasses import dataclass
 
+from ansible_collections.seed.cloudflow.plugins.module_utils._client import RpcClient
 from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ApiError, ConfigurationError, CredentialsError, TransportError
-from ansible_collections.seed.cloudflow.plugins.module_utils._http import RetryPolicy, RpcClient, Transport, httpx
+
+if t.TYPE_CHECKING:
+    from ansible_collections.seed.cloudflow.plugins.module_utils._connection import Connection
+    from ansible_collections.seed.cloudflow.plugins.module_utils._transport import Transport
 
 DEFAULT_METADATA_URL = "http://100.100.100.200"
 DEFAULT_STS_ENDPOINT = "https://sts.aliyuncs.com"
@@ -97,17 +102,8 @@ def _pair_from(
     return None
 
 
-def _from_options(options: t.Mapping[str, t.Optional[str]]) -> t.Optional[Credentials]:
-    return _pair_from(
-        options.get("access_key_id"),
-        options.get("access_key_secret"),
-        options.get("security_token"),
-        ("access_key_id", "access_key_secret", "security_token"),
-        "module options",
-    )
-
-
-def _from_environment(environ: t.Mapping[str, str]) -> t.Optional[Credentials]:
+def keys_from_environment(environ: t.Mapping[str, str]) -> t.Optional[Credentials]:
+    """The key pair of the first variable family that holds one; half a pair fails, naming the variable."""
     for names in ENV_KEY_FAMILIES:
         found = _pair_from(
             environ.get(names[0]), environ.get(names[1]), environ.get(names[2]), names, "environment variables"
@@ -118,7 +114,7 @@ def _from_environment(environ: t.Mapping[str, str]) -> t.Optional[Credentials]:
 
 
 def first_env(environ: t.Mapping[str, str], names: t.Iterable[str]) -> t.Optional[str]:
-    """The first of the variables that holds a non-blank value (the argument spec's fallbacks use it too)."""
+    """The first of the variables that holds a non-blank value."""
     for name in names:
         value = _given(environ.get(name))
         if value:
@@ -188,7 +184,7 @@ def _profile_field(profile: t.Mapping[str, t.Any], field: str) -> t.Optional[str
 
 
 def _credentials_from_profile(
-    profile_file: _ProfileFile, metadata_url: str, sts_endpoint: t.Optional[str], http: t.Optional[Transport], environ: t.Mapping[str, str]
+    profile_file: _ProfileFile, metadata_url: str, sts_endpoint: t.Optional[str], http: Transport, environ: t.Mapping[str, str]
 ) -> t.Optional[Credentials]:
     if not profile_file.exists():
         if profile_file.requested:
@@ -230,20 +226,13 @@ def _profile_key_pair(profile: t.Mapping[str, t.Any], where: str, *, with_token:
     return Credentials(key_id, secret, token if with_token else None, where)
 
 
-def _require_httpx(purpose: str, http: t.Optional[Transport]) -> Transport:
-    if httpx is None or http is None:
-        raise CredentialsError("{0} needs the Python library httpx, which is not installed on the managed node.".format(purpose))
-    return http
-
-
 def _assume_role(
-    profile: t.Mapping[str, t.Any], source_keys: Credentials, where: str, sts_endpoint: str, http: t.Optional[Transport]
+    profile: t.Mapping[str, t.Any], source_keys: Credentials, where: str, sts_endpoint: str, http: Transport
 ) -> Credentials:
     """RamRoleArn mode: trade the profile's key pair for role credentials with STS AssumeRole (RPC V1, GET).
 
     The request is signed and retried by the same RpcClient code as the fnf API, over the module's Transport.
     """
-    http = _require_httpx("{0} (RamRoleArn)".format(where), http)
     role_arn = _profile_field(profile, "ram_role_arn")
     if not role_arn:
         raise ConfigurationError("profile", "{0} uses mode RamRoleArn but has no ram_role_arn.".format(where))
@@ -319,11 +308,9 @@ def _metadata_get(http: Transport, what: str, url: str, token: t.Optional[str]) 
 
 
 def _credentials_from_metadata(
-    metadata_url: str, role_name: t.Optional[str], http: t.Optional[Transport], environ: t.Mapping[str, str], source: str
+    metadata_url: str, role_name: t.Optional[str], http: Transport, environ: t.Mapping[str, str], source: str
 ) -> Credentials:
     """Role credentials of the ECS instance; raises _SourceUnavailable when the service has none."""
-    if httpx is None or http is None:
-        raise _SourceUnavailable("the Python library httpx is not installed")
     base = metadata_url.rstrip("/")
     token = _metadata_token(http, base, environ)
     role_name = role_name or _given(environ.get(ENV_METADATA_ROLE))
@@ -342,76 +329,43 @@ def _credentials_from_metadata(
     return Credentials(str(body["AccessKeyId"]), str(body["AccessKeySecret"]), _given(body.get("SecurityToken")), "{0} role {1}".format(source, role_name))
 
 
-def _profile_file(options: t.Mapping[str, t.Optional[str]], environ: t.Mapping[str, str], config_path: t.Optional[str]) -> _ProfileFile:
-    return _ProfileFile(config_path or default_config_path(), _given(options.get("profile")) or first_env(environ, ENV_PROFILE_NAMES))
-
-
-def _region(options: t.Mapping[str, t.Optional[str]], environ: t.Mapping[str, str], profile_file: _ProfileFile) -> t.Optional[str]:
-    return _given(options.get("region")) or first_env(environ, ENV_REGION_NAMES) or profile_file.region()
-
-
-def resolve_region(
-    options: t.Mapping[str, t.Optional[str]], *, environ: t.Optional[t.Mapping[str, str]] = None, config_path: t.Optional[str] = None
-) -> t.Optional[str]:
-    """The region option, else ALIBABA_CLOUD_REGION_ID or ALICLOUD_REGION, else the selected profile's region_id.
-
-    Reads only the environment and the local profile file, so a module can insist on a region before any
-    credential source is asked (STS and the metadata service are network requests).
-    """
-    if environ is None:
-        environ = os.environ
-    return _region(options, environ, _profile_file(options, environ, config_path))
+def profile_region(profile: t.Optional[str], config_path: t.Optional[str] = None) -> t.Optional[str]:
+    """The region_id of the selected profile in the aliyun CLI profile file; any problem with the file means none."""
+    return _ProfileFile(config_path or default_config_path(), profile).region()
 
 
 def resolve_credentials(
-    options: t.Mapping[str, t.Optional[str]],
+    connection: Connection,
+    http: Transport,
     *,
     environ: t.Optional[t.Mapping[str, str]] = None,
     config_path: t.Optional[str] = None,
     metadata_url: str = DEFAULT_METADATA_URL,
     sts_endpoint: t.Optional[str] = None,
-    timeout: float = 5.0,
-    http: t.Optional[Transport] = None,
-) -> t.Tuple[Credentials, t.Optional[str]]:
-    """(credentials, region) from the first source in the chain that has credentials.
+) -> Credentials:
+    """The credentials of the first source in the chain that has them.
 
-    options holds what the task set explicitly: a profile named there wins over keys in the environment.
-    environ defaults to os.environ, read at call time so that an explicit option always wins over
-    whatever the environment held when the module was imported.
-    http is the Transport for STS and the metadata service; a module passes its own, so its timeout,
-    validate_certs, User-Agent and retries apply. Without one, a Transport with timeout and a single
-    attempt per request is used.
+    The key pair of the options or of the environment is already in the connection (resolved once, with the rule
+    that a profile named in the task beats keys in the environment). http is the module's Transport: STS and the
+    metadata service are asked with its timeout, validate_certs, User-Agent and retries. environ is read for the
+    metadata service's switches only.
     """
+    if connection.keys is not None:
+        return connection.keys
     if environ is None:
         environ = os.environ
-    profile_file = _profile_file(options, environ, config_path)
-    region = _region(options, environ, profile_file)
-    tried = ["module options access_key_id/access_key_secret"]
-    found = _from_options(options)
+    tried = ["module options access_key_id/access_key_secret",
+             "environment variables " + ", ".join("{0}/{1}".format(names[0], names[1]) for names in ENV_KEY_FAMILIES)]
+    profile_file = _ProfileFile(config_path or default_config_path(), connection.profile)
+    tried.append("aliyun CLI profile file {0}{1}".format(profile_file.path, "" if profile_file.exists() else " (not present)"))
+    found = _credentials_from_profile(profile_file, metadata_url, sts_endpoint, http, environ)
     if found:
-        return found, region
-    # A profile named in the task is an explicit choice, so it wins over keys that happen to be in the environment.
-    if not _given(options.get("profile")):
-        tried.append("environment variables " + ", ".join("{0}/{1}".format(names[0], names[1]) for names in ENV_KEY_FAMILIES))
-        found = _from_environment(environ)
-        if found:
-            return found, region
-    own_http = http is None and httpx is not None
-    if own_http:
-        http = Transport(timeout=timeout, retry=RetryPolicy(max_retries=0))
-    try:
-        tried.append("aliyun CLI profile file {0}{1}".format(profile_file.path, "" if profile_file.exists() else " (not present)"))
-        found = _credentials_from_profile(profile_file, metadata_url, sts_endpoint, http, environ)
-        if found:
-            return found, region
-        if _is_true(environ.get(ENV_METADATA_DISABLED)):
-            tried.append("ECS instance RAM role (skipped: {0}=true)".format(ENV_METADATA_DISABLED))
-        else:
-            try:
-                return _credentials_from_metadata(metadata_url, None, http, environ, "ECS instance RAM role"), region
-            except _SourceUnavailable as reason:
-                tried.append("ECS instance RAM role via {0} ({1})".format(metadata_url, reason))
-    finally:
-        if own_http:
-            http.close()
+        return found
+    if _is_true(environ.get(ENV_METADATA_DISABLED)):
+        tried.append("ECS instance RAM role (skipped: {0}=true)".format(ENV_METADATA_DISABLED))
+    else:
+        try:
+            return _credentials_from_metadata(metadata_url, None, http, environ, "ECS instance RAM role")
+        except _SourceUnavailable as reason:
+            tried.append("ECS instance RAM role via {0} ({1})".format(metadata_url, reason))
     raise CredentialsError("no Alibaba Cloud credentials found. Tried: {0}. {1}".format("; ".join(tried), HOW_TO_FIX))

@@ -19,6 +19,9 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._signing import per
 
 EXECUTION_NOT_EXISTS = "ExecutionNotExists"
 FLOW_NOT_EXISTS = "FlowNotExists"
+FLOW_ALREADY_EXISTS = "FlowAlreadyExists"
+SCHEDULE_NOT_EXISTS = "ScheduleNotExists"
+SCHEDULE_ALREADY_EXISTS = "ScheduleAlreadyExists"
 EXECUTION_ALREADY_COMPLETED = "ExecutionAlreadyCompleted"
 EXECUTION_ALREADY_EXISTS = "ExecutionAlreadyExists"
 RESOURCE_THROTTLED = "ResourceThrottled"
@@ -206,3 +209,59 @@ def scrub(text: str, secrets: t.Iterable[t.Optional[str]]) -> str:
         for form in _secret_forms(secret):
             text = text.replace(form, "***")
     return text
+
+
+class FailedWithResult(CloudFlowError):
+    """A failure after (or instead of) changes the module must still report: result holds the fields it returns
+    beside the message (changed, the entries it acted on), error the service's answer when there is one."""
+
+    def __init__(self, message: str, result: t.Mapping[str, t.Any], error: t.Optional[CloudFlowError] = None) -> None:
+        super().__init__(message)
+        self.result = dict(result)
+        self.error = error
+
+
+class WaitTimeout(CloudFlowError):
+    """An execution was still in progress when a wait ran out; last_status is the status seen last."""
+
+    def __init__(self, flow_name: str, name: str, timeout: float, last_status: str) -> None:
+        super().__init__(
+            "Timed out after {0:g} seconds waiting for execution {1!r} of flow {2!r} to finish; last status seen: {3}".format(
+                timeout, name, flow_name, last_status or "Starting"
+            )
+        )
+        self.last_status = last_status
+
+
+class DeleteWaitTimeout(CloudFlowError):
+    def __init__(self, name: str, timeout: float) -> None:
+        super().__init__(
+            "Timed out after {0:g} seconds waiting for flow {1!r} to be deleted: DescribeFlow still finds it "
+            "(the service deletes flows asynchronously)".format(timeout, name)
+        )
+
+
+class FlowBusy(FailedWithResult):
+    """A flow with executions in progress was to be deleted without force; executions are the result entries."""
+
+    SHOWN = 20
+
+    def __init__(self, name: str, executions: t.Sequence[t.Mapping[str, t.Any]]) -> None:
+        shown = ", ".join("{0} ({1})".format(entry["name"], entry["status_before"]) for entry in executions[:self.SHOWN])
+        if len(executions) > self.SHOWN:
+            shown += " and {0} more".format(len(executions) - self.SHOWN)
+        super().__init__(
+            "Flow {0!r} has {1} execution(s) in progress: {2}. Nothing was changed. Stop them first, or set force=true to "
+            "stop them, delete the flow's schedules and then the flow".format(name, len(executions), shown),
+            {"changed": False, "executions": list(executions), "deleted_schedules": []},
+        )
+        self.executions = list(executions)
+
+
+class FlowRemovalError(FailedWithResult):
+    """A flow's removal stopped part way; removal says what had been done, result what the module reports."""
+
+    def __init__(self, removal: t.Any, message: str, error: t.Optional[CloudFlowError] = None) -> None:
+        super().__init__(message, removal.result(), error)
+        self.removal = removal
+

@@ -18,11 +18,12 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._errors import (
     ApiError,
     CloudFlowError,
     NotFoundError,
+    WaitTimeout,
 )
-from ansible_collections.seed.cloudflow.plugins.module_utils._http import iterate_pages
+from ansible_collections.seed.cloudflow.plugins.module_utils._client import iterate_pages
 
 if t.TYPE_CHECKING:
-    from ansible_collections.seed.cloudflow.plugins.module_utils._http import CloudFlowClient
+    from ansible_collections.seed.cloudflow.plugins.module_utils._client import CloudFlowClient
 
 # An empty status was seen right after StartExecution in old service versions: treat it as Starting.
 IN_PROGRESS_STATUSES = frozenset(("Starting", "Running", ""))
@@ -35,16 +36,6 @@ LIST_PAGE_SIZE = 99
 HISTORY_PAGE_SIZE = 999
 # The old CLI sample reports this StoppedTime for executions that have not stopped.
 NOT_STOPPED_TIME = "1970-01-01T00:00:00Z"
-
-
-class WaitTimeout(CloudFlowError):
-    def __init__(self, flow_name: str, name: str, timeout: float, last_status: str) -> None:
-        super().__init__(
-            "Timed out after {0:g} seconds waiting for execution {1!r} of flow {2!r} to finish; last status seen: {3}".format(
-                timeout, name, flow_name, last_status or "Starting"
-            )
-        )
-        self.last_status = last_status
 
 
 def is_in_progress(execution: t.Mapping[str, t.Any]) -> bool:

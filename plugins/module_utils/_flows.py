@@ -17,26 +17,33 @@ import time
 import traceback
 import typing as t
 
-from ansible_collections.seed.cloudflow.plugins.module_utils._bulk_stop import stop_in_progress
-from ansible_collections.seed.cloudflow.plugins.module_utils._errors import FLOW_NOT_EXISTS, ApiError, CloudFlowError, ConfigurationError
-from ansible_collections.seed.cloudflow.plugins.module_utils._executions import execution_result, list_in_progress_executions
-from ansible_collections.seed.cloudflow.plugins.module_utils._http import iterate_pages
+from ansible_collections.seed.cloudflow.plugins.module_utils._bulk_stop import entry_for, stop_in_progress
+from ansible_collections.seed.cloudflow.plugins.module_utils._client import iterate_pages
+from ansible_collections.seed.cloudflow.plugins.module_utils._errors import (
+    FLOW_ALREADY_EXISTS,
+    FLOW_NOT_EXISTS,
+    ApiError,
+    CloudFlowError,
+    ConfigurationError,
+    DeleteWaitTimeout,
+    FlowBusy,
+    FlowRemovalError,
+)
+from ansible_collections.seed.cloudflow.plugins.module_utils._executions import list_in_progress_executions
 from ansible_collections.seed.cloudflow.plugins.module_utils._schedules import delete_schedule, list_schedules
 
 if t.TYPE_CHECKING:
-    from ansible_collections.seed.cloudflow.plugins.module_utils._http import CloudFlowClient
+    from ansible_collections.seed.cloudflow.plugins.module_utils._client import CloudFlowClient
 
 # ansible-core depends on PyYAML, so it is there wherever ansible-core is installed; a module that needs it fails with
 # missing_required_lib on a target without it.
+YAML_IMPORT_ERROR = None  # type: t.Optional[str]
 try:
     import yaml
 except ImportError:
-    yaml = None
+    yaml = None  # type: ignore[assignment]
     YAML_IMPORT_ERROR = traceback.format_exc()
-else:
-    YAML_IMPORT_ERROR = None
 
-FLOW_ALREADY_EXISTS = "FlowAlreadyExists"
 
 STANDARD = "Standard"
 EXPRESS = "Express"
@@ -63,14 +70,6 @@ UPDATABLE_FIELDS = (
 # and ResourceGroupId are not managed: DescribeFlow does not return the first, and moving a flow between resource
 # groups is not a flow setting this collection models.
 OPTION_FIELDS = UPDATABLE_FIELDS[:4] + (("execution_mode", "ExecutionMode"),) + UPDATABLE_FIELDS[4:]
-
-
-class DeleteWaitTimeout(CloudFlowError):
-    def __init__(self, name: str, timeout: float) -> None:
-        super().__init__(
-            "Timed out after {0:g} seconds waiting for flow {1!r} to be deleted: DescribeFlow still finds it "
-            "(the service deletes flows asynchronously)".format(timeout, name)
-        )
 
 
 # -- definitions -------------------------------------------------------------------------------------------------------
@@ -459,30 +458,6 @@ def wait_until_deleted(
 
 # -- removal -----------------------------------------------------------------------------------------------------------
 
-class FlowBusy(CloudFlowError):
-    """A flow with executions in progress was to be deleted without force."""
-
-    SHOWN = 20
-
-    def __init__(self, name: str, executions: t.Sequence[t.Mapping[str, t.Any]]) -> None:
-        shown = ", ".join("{0} ({1})".format(execution.get("Name"), execution.get("Status") or "Starting") for execution in executions[:self.SHOWN])
-        if len(executions) > self.SHOWN:
-            shown += " and {0} more".format(len(executions) - self.SHOWN)
-        super().__init__(
-            "Flow {0!r} has {1} execution(s) in progress: {2}. Nothing was changed. Stop them first, or set force=true to "
-            "stop them, delete the flow's schedules and then the flow".format(name, len(executions), shown)
-        )
-        # The shape of a forced removal's entries, with nothing done to any of them.
-        self.executions = []
-        for execution in executions:
-            shaped = execution_result(execution)
-            self.executions.append({
-                "name": shaped["name"], "flow_name": shaped["flow_name"] or name, "status_before": shaped["status"],
-                "status_after": shaped["status"], "changed": False, "started_time": shaped["started_time"],
-                "input": shaped["input"], "error": None,
-            })
-
-
 class FlowRemoval:
     """What removing a flow did (or, in check mode, would do)."""
 
@@ -499,14 +474,10 @@ class FlowRemoval:
     def changed(self) -> bool:
         return self.flow_deleted or bool(self.deleted_schedules) or any(entry["changed"] for entry in self.executions)
 
-
-class FlowRemovalError(CloudFlowError):
-    """Removal stopped part way; ``removal`` says what had been done."""
-
-    def __init__(self, removal: FlowRemoval, message: str, error: t.Optional[ApiError] = None) -> None:
-        super().__init__(message)
-        self.removal = removal
-        self.error = error
+    def result(self) -> dict[str, t.Any]:
+        """The fields a module returns for what was done so far."""
+        return {"changed": self.changed, "flow": flow_result(self.flow), "executions": self.executions,
+                "deleted_schedules": self.deleted_schedules}
 
 
 def remove_flow(
@@ -541,7 +512,7 @@ def remove_flow(
         else:
             running = list_in_progress_executions(client, name)
             if running:
-                raise FlowBusy(name, running)
+                raise FlowBusy(name, [dict(entry_for(execution, name), changed=False) for execution in running])
         step = "ListSchedules"
         removal.schedules = [schedule["ScheduleName"] for schedule in list_schedules(client, name)]
     except (FlowBusy, FlowRemovalError):

@@ -13,14 +13,12 @@ from __future__ import annotations
 import json
 import typing as t
 
-from ansible_collections.seed.cloudflow.plugins.module_utils._errors import FLOW_NOT_EXISTS, ApiError
-from ansible_collections.seed.cloudflow.plugins.module_utils._http import iterate_pages
+from ansible_collections.seed.cloudflow.plugins.module_utils._client import iterate_pages
+from ansible_collections.seed.cloudflow.plugins.module_utils._errors import FLOW_NOT_EXISTS, SCHEDULE_NOT_EXISTS, ApiError
 
 if t.TYPE_CHECKING:
-    from ansible_collections.seed.cloudflow.plugins.module_utils._http import CloudFlowClient
+    from ansible_collections.seed.cloudflow.plugins.module_utils._client import CloudFlowClient
 
-SCHEDULE_NOT_EXISTS = "ScheduleNotExists"
-SCHEDULE_ALREADY_EXISTS = "ScheduleAlreadyExists"
 # ListSchedules takes Limit 1-1000 (reference 1.3).
 LIST_PAGE_SIZE = 1000
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 import typing as t
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from ansible_collections.seed.cloudflow.plugins.module_utils import _record_file
 from ansible_collections.seed.cloudflow.plugins.module_utils._bulk_stop import (
@@ -36,6 +36,7 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._bulk_stop import (
 from ansible_collections.seed.cloudflow.plugins.module_utils._cron import count_fire_times, latest_fire_time
 from ansible_collections.seed.cloudflow.plugins.module_utils._errors import (
     FLOW_NOT_EXISTS,
+    SCHEDULE_NOT_EXISTS,
     ApiError,
     CloudFlowError,
     RecordError,
@@ -50,13 +51,12 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._executions import 
 )
 from ansible_collections.seed.cloudflow.plugins.module_utils._flows import list_flows
 from ansible_collections.seed.cloudflow.plugins.module_utils._schedules import (
-    SCHEDULE_NOT_EXISTS,
     list_schedules,
     payload_text,
     schedule_result,
     update_schedule,
 )
-from ansible_collections.seed.cloudflow.plugins.module_utils._time import parse_rfc3339
+from ansible_collections.seed.cloudflow.plugins.module_utils._time import aware_moment, utc_now, utc_text
 from ansible_collections.seed.cloudflow.plugins.module_utils._window_record import (
     RESUMED,
     Delta,
@@ -66,7 +66,7 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._window_record impo
 )
 
 if t.TYPE_CHECKING:
-    from ansible_collections.seed.cloudflow.plugins.module_utils._http import CloudFlowClient
+    from ansible_collections.seed.cloudflow.plugins.module_utils._client import CloudFlowClient
 
 # Stops are sent in batches; the record is rewritten after each one.
 STOP_BATCH = 50
@@ -75,24 +75,6 @@ STOP_BATCH = 50
 FIRE_MARGIN = timedelta(minutes=2)
 SKIPPED_FIRES_SHOWN = 5
 CATCH_UP_INFIX = "-catch-up-"
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def rfc3339(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _moment(text: t.Optional[str]) -> t.Optional[datetime]:
-    if not text:
-        return None
-    try:
-        moment = parse_rfc3339(text)
-    except ValueError:
-        return None
-    return moment if moment.utcoffset() is not None else None
 
 
 class Settings(t.NamedTuple):
@@ -150,7 +132,7 @@ class Keeper:
 
     def commit(self) -> dict[str, t.Any]:
         """Write this run's delta (merged into the file as it is now); returns the record as it now stands."""
-        now = rfc3339(self._now())
+        now = utc_text(self._now())
         if self.persistent and self.path:
             self.record = _record_file.update_json(
                 self.path, lambda current: apply(current, self.delta, now, self.source), self.lock_timeout)
@@ -242,7 +224,7 @@ class Quiesce:
         self.clock = clock
         self.sleep = sleep
         self.now = now
-        self.run_time = rfc3339(now())
+        self.run_time = utc_text(now())
         self.delta = Delta("quiesced", self.run_time, settings.cause, check_mode)
         self.keeper = Keeper(settings, self.delta, check_mode, now)
         self.outcome = Outcome("quiesced", check_mode)
@@ -522,7 +504,7 @@ def _could_fire(schedule: t.Mapping[str, t.Any], after: datetime, until: datetim
     if not expression:
         return True
     try:
-        return latest_fire_time(expression, after, until, anchor=_moment(schedule.get("created_time"))) is not None
+        return latest_fire_time(expression, after, until, anchor=aware_moment(schedule.get("created_time"))) is not None
     except (CloudFlowError, ValueError):
         return True  # an expression this host cannot evaluate: list again to be safe
 
@@ -545,7 +527,7 @@ class Resume:
         self.clock = clock
         self.now = now
         self.run_moment = now()
-        self.run_time = rfc3339(self.run_moment)
+        self.run_time = utc_text(self.run_moment)
         self.delta = Delta("resumed", self.run_time, None, check_mode)
         self.keeper = Keeper(settings, self.delta, check_mode, now)
         self.outcome = Outcome("resumed", check_mode)
@@ -665,17 +647,17 @@ class Resume:
 
     def _skipped_fires(self, entry: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
         """The fires the window skipped, from when the schedule was disabled to now, computed locally."""
-        since = _moment(entry.get("disabled_time"))
+        since = aware_moment(entry.get("disabled_time"))
         shown: dict[str, t.Any] = {"count": None, "first": [], "since": entry.get("disabled_time"), "until": self.run_time}
         if since is None or not entry.get("cron_expression"):
             return shown
         try:
             count, first = count_fire_times(entry["cron_expression"], since, self.run_moment,
-                                            anchor=_moment(entry.get("created_time")), keep=SKIPPED_FIRES_SHOWN)
+                                            anchor=aware_moment(entry.get("created_time")), keep=SKIPPED_FIRES_SHOWN)
         except (CloudFlowError, ValueError) as error:
             shown["error"] = str(error)
             return shown
-        shown.update(count=count, first=[rfc3339(fire) for fire in first])
+        shown.update(count=count, first=[utc_text(fire) for fire in first])
         return shown
 
     # -- catch-up ----------------------------------------------------------------------------------------------
@@ -686,19 +668,19 @@ class Resume:
         plan = [dict(entry) for entry in planned_before]
         if self.settings.catch_up == "latest":
             for schedule in enabled:
-                since = _moment(schedule.get("disabled_time"))
+                since = aware_moment(schedule.get("disabled_time"))
                 if since is None:
                     continue
                 try:
                     fire = latest_fire_time(schedule["cron_expression"], since, self.run_moment,
-                                            anchor=_moment(schedule.get("created_time")))
+                                            anchor=aware_moment(schedule.get("created_time")))
                 except (CloudFlowError, ValueError) as error:
                     self.outcome.warnings.append("No catch-up for schedule {0!r} of flow {1!r}: {2}".format(
                         schedule["name"], schedule["flow_name"], error))
                     continue
                 if fire is None:
                     continue
-                fire_time = rfc3339(fire)
+                fire_time = utc_text(fire)
                 plan.append({"flow_name": schedule["flow_name"], "schedule_name": schedule["name"], "fire_time": fire_time,
                              "name": catch_up_name(schedule["name"], fire_time), "input": schedule.get("payload"),
                              "state": "pending", "error": None})

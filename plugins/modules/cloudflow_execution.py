@@ -284,11 +284,7 @@ import json
 import typing as t
 
 from ansible_collections.seed.cloudflow.plugins.module_utils._bulk_stop import stop_in_progress
-from ansible_collections.seed.cloudflow.plugins.module_utils._errors import (
-    ApiError,
-    CloudFlowError,
-    ConfigurationError,
-)
+from ansible_collections.seed.cloudflow.plugins.module_utils._errors import CloudFlowError, ConfigurationError, FailedWithResult
 from ansible_collections.seed.cloudflow.plugins.module_utils._executions import (
     TERMINAL_STATUSES,
     describe_execution,
@@ -299,17 +295,9 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._executions import 
     require_execution,
     wait_until_finished,
 )
-from ansible_collections.seed.cloudflow.plugins.module_utils._module import (
-    CloudFlowModule,
-    check_length,
-    check_name,
-    check_positive,
-    json_object_text,
-    rfc3339_time,
-)
-
-if t.TYPE_CHECKING:
-    from ansible_collections.seed.cloudflow.plugins.module_utils._http import CloudFlowClient
+from ansible_collections.seed.cloudflow.plugins.module_utils._module import Manager, run_module
+from ansible_collections.seed.cloudflow.plugins.module_utils._options import check_length, check_name, check_positive, json_object_text
+from ansible_collections.seed.cloudflow.plugins.module_utils._time import rfc3339_time
 
 
 def argument_spec() -> dict[str, dict[str, t.Any]]:
@@ -362,24 +350,21 @@ def check_options(params: dict[str, t.Any]) -> None:
             raise ConfigurationError("filters.started_after", "must not be later than filters.started_before")
 
 
-class FailedAfterChange(CloudFlowError):
-    """A failure after this run already changed something (for example a wait that timed out after a stop)."""
+class ExecutionManager(Manager):
+    """One execution by name (started or stopped), or every in-progress execution matching filters (stopped)."""
 
-    def __init__(self, error: CloudFlowError, result: dict[str, t.Any]) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.result = result
+    @property
+    def flow_name(self) -> str:
+        return t.cast(str, self.params["flow_name"])
 
+    @property
+    def name(self) -> str:
+        return t.cast(str, self.params["name"])
 
-class ExecutionManager:
-    """Reads the current state once, then decides; every write sits behind the check-mode guard."""
-
-    def __init__(self, module: CloudFlowModule, client: CloudFlowClient) -> None:
-        self.module = module
-        self.client = client
-        self.params = module.params
-        self.flow_name: str = module.params["flow_name"]
-        self.name: str = module.params["name"]
+    def run(self) -> dict[str, t.Any]:
+        if self.params["filters"] is not None:
+            return self.stop_matching()
+        return super().run()
 
     def _label(self) -> str:
         return "execution {0!r} of flow {1!r}".format(self.name, self.flow_name)
@@ -396,7 +381,8 @@ class ExecutionManager:
             execution = wait_until_finished(self.client, self.flow_name, self.name, self.params["wait_timeout"])
         except CloudFlowError as error:
             result = self._result(True, execution, before, execution_result(execution)["status"], msg)
-            raise FailedAfterChange(error, result)
+            del result["msg"]
+            raise FailedWithResult("{0}: {1}".format(_subject(self.params), error), result, error)
         return self._result(True, execution, before, execution_result(execution)["status"], msg)
 
     def ensure_stopped(self) -> dict[str, t.Any]:
@@ -406,7 +392,7 @@ class ExecutionManager:
         if not is_in_progress(execution):
             return self._result(False, execution, status_before, status_before, "{0} is already {1}; nothing to stop".format(
                 self._label().capitalize(), status_before))
-        if self.module.check_mode:
+        if self.check_mode:
             return self._result(True, execution, status_before, "Stopped", "Would stop {0} (it is {1})".format(self._label(), status_before))
         stopped_by_us, reply = request_stop(self.client, self.flow_name, self.name, self.params["cause"], self.params["error"])
         execution = dict(execution, **reply)
@@ -428,11 +414,11 @@ class ExecutionManager:
             current = execution_result(execution)
             if input_text is not None and not _same_json(input_text, execution.get("Input")):
                 self.module.warn("{0} already exists with a different input; it was left as it is".format(self._label().capitalize()))
-            if self.params["wait"] and not self.module.check_mode and current["status"] not in TERMINAL_STATUSES:
+            if self.params["wait"] and not self.check_mode and current["status"] not in TERMINAL_STATUSES:
                 execution = wait_until_finished(self.client, self.flow_name, self.name, self.params["wait_timeout"])
             return self._result(False, execution, current["status"], current["status"], "{0} already exists ({1})".format(
                 self._label().capitalize(), current["status"]))
-        if self.module.check_mode:
+        if self.check_mode:
             planned = {"Name": self.name, "FlowName": self.flow_name, "Input": input_text, "Status": None}
             result = self._result(True, planned, None, "Starting", "Would start {0}".format(self._label()))
             result["execution"]["status"] = None
@@ -451,8 +437,35 @@ class ExecutionManager:
         self, changed: bool, execution: t.Mapping[str, t.Any], before: t.Optional[str], after: t.Optional[str], msg: str
     ) -> dict[str, t.Any]:
         result: dict[str, t.Any] = {"changed": changed, "execution": execution_result(execution), "msg": msg}
-        if self.module._diff:
+        if self.diff_mode:
             result["diff"] = self._diff(before, after)
+        return result
+
+    def stop_matching(self) -> dict[str, t.Any]:
+        """Stop every in-progress execution that matches O(filters); the result lists each one."""
+        filters = self.params["filters"]
+        outcome = stop_in_progress(
+            self.client,
+            self.flow_name,
+            cause=self.params["cause"],
+            error=self.params["error"],
+            check_mode=self.check_mode,
+            concurrency=self.params["concurrency"],
+            wait=self.params["wait"],
+            wait_timeout=self.params["wait_timeout"],
+            name_prefix=filters["name_prefix"] or None,
+            started_after=rfc3339_time("filters.started_after", filters["started_after"]),
+            started_before=rfc3339_time("filters.started_before", filters["started_before"]),
+        )
+        result: dict[str, t.Any] = {"changed": outcome.changed, "executions": outcome.executions, "msg": outcome.message()}
+        if self.diff_mode:
+            result["diff"] = {
+                "before": {entry["name"]: entry["status_before"] for entry in outcome.executions},
+                "after": {entry["name"]: _status_after_for_diff(entry, self.params["wait"]) for entry in outcome.executions},
+            }
+        if outcome.failed:
+            result["failed_executions"] = [entry["name"] for entry in outcome.failed]
+            result["failed"] = True
         return result
 
 
@@ -464,34 +477,6 @@ def _same_json(given: str, recorded: t.Optional[str]) -> bool:
         return given == recorded
 
 
-def bulk_stop(module: CloudFlowModule, client: CloudFlowClient) -> dict[str, t.Any]:
-    """Stop every in-progress execution that matches O(filters); the result lists each one."""
-    filters = module.params["filters"]
-    outcome = stop_in_progress(
-        client,
-        module.params["flow_name"],
-        cause=module.params["cause"],
-        error=module.params["error"],
-        check_mode=module.check_mode,
-        concurrency=module.params["concurrency"],
-        wait=module.params["wait"],
-        wait_timeout=module.params["wait_timeout"],
-        name_prefix=filters["name_prefix"] or None,
-        started_after=filters["started_after"],
-        started_before=filters["started_before"],
-    )
-    result: dict[str, t.Any] = {"changed": outcome.changed, "executions": outcome.executions, "msg": outcome.message()}
-    if module._diff:
-        result["diff"] = {
-            "before": {entry["name"]: entry["status_before"] for entry in outcome.executions},
-            "after": {entry["name"]: _status_after_for_diff(entry, module.params["wait"]) for entry in outcome.executions},
-        }
-    if outcome.failed:
-        result["failed_executions"] = [entry["name"] for entry in outcome.failed]
-        result["failed"] = True
-    return result
-
-
 def _status_after_for_diff(entry: dict[str, t.Any], waited: bool) -> t.Optional[str]:
     # Without wait, a stop is asynchronous: show the state this run asked for rather than a stale Running.
     if entry["changed"] and not waited:
@@ -499,42 +484,23 @@ def _status_after_for_diff(entry: dict[str, t.Any], waited: bool) -> t.Optional[
     return entry["status_after"]
 
 
-def main() -> None:
-    module = CloudFlowModule(
-        argument_spec=argument_spec(),
-        mutually_exclusive=[("name", "filters")],
-        required_one_of=[("name", "filters")],
-        supports_check_mode=True,
-    )
-    try:
-        module.check_connection_options()
-        check_options(module.params)
-        with module.client() as client:
-            if module.params["filters"] is not None:
-                result = bulk_stop(module, client)
-            elif module.params["state"] == "stopped":
-                result = ExecutionManager(module, client).ensure_stopped()
-            else:
-                result = ExecutionManager(module, client).ensure_started()
-        if result.get("failed"):
-            module.fail_json(**result)
-        module.exit_json(**result)
-    except FailedAfterChange as failure:
-        result = dict(failure.result)
-        result.pop("msg", None)
-        module.fail_on_error(failure.error, subject=_subject(module.params), **result)
-    except ApiError as error:
-        module.fail_on_error(error, subject=_subject(module.params))
-    except CloudFlowError as error:
-        module.fail_on_error(error)
-    except Exception as error:  # pylint: disable=broad-exception-caught
-        module.fail_unexpected(error)
-
-
 def _subject(params: dict[str, t.Any]) -> str:
     if params["name"]:
         return "Execution {0!r} of flow {1!r}".format(params["name"], params["flow_name"])
     return "Flow {0!r}".format(params["flow_name"])
+
+
+
+def main() -> None:
+    run_module(
+        argument_spec(),
+        lambda module, client: ExecutionManager(module, client).run(),
+        check=check_options,
+        subject=_subject,
+        mutually_exclusive=[("name", "filters")],
+        required_one_of=[("name", "filters")],
+        supports_check_mode=True,
+    )
 
 
 if __name__ == "__main__":

@@ -18,16 +18,7 @@ author:
 extends_documentation_fragment:
   - seed.cloudflow.connection
   - seed.cloudflow.connection.action_group
-attributes:
-  check_mode:
-    description: The module only reads, so it runs the same in check mode.
-    support: full
-  diff_mode:
-    description: The module changes nothing, so there is no diff.
-    support: N/A
-  idempotent:
-    description: The module changes nothing.
-    support: full
+  - seed.cloudflow.attributes.info_module
 options:
   flow_name:
     description:
@@ -177,7 +168,7 @@ executions:
 
 import typing as t
 
-from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ApiError, CloudFlowError, ConfigurationError
+from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ConfigurationError
 from ansible_collections.seed.cloudflow.plugins.module_utils._executions import (
     ALL_STATUSES,
     describe_execution,
@@ -185,7 +176,12 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._executions import 
     execution_result,
     list_executions,
 )
-from ansible_collections.seed.cloudflow.plugins.module_utils._module import CloudFlowModule, check_name, rfc3339_time
+from ansible_collections.seed.cloudflow.plugins.module_utils._module import CloudFlowModule, run_module
+from ansible_collections.seed.cloudflow.plugins.module_utils._options import check_name
+from ansible_collections.seed.cloudflow.plugins.module_utils._time import rfc3339_time
+
+if t.TYPE_CHECKING:
+    from ansible_collections.seed.cloudflow.plugins.module_utils._client import CloudFlowClient
 
 FILTER_OPTIONS = ("status", "name_prefix", "started_after", "started_before")
 
@@ -202,47 +198,43 @@ def argument_spec() -> dict[str, dict[str, t.Any]]:
     }
 
 
-def read_executions(module: CloudFlowModule) -> list[dict[str, t.Any]]:
-    params = module.params
+def check_options(params: dict[str, t.Any]) -> None:
+    check_name("flow_name", params["flow_name"])
+    for option in ("name", "name_prefix"):
+        if params[option]:
+            check_name(option, params[option])
     started_after = rfc3339_time("started_after", params["started_after"])
     started_before = rfc3339_time("started_before", params["started_before"])
     if started_after and started_before and started_after > started_before:
         raise ConfigurationError("started_after", "must not be later than started_before")
-    with module.client() as client:
-        if params["name"]:
-            found = describe_execution(client, params["flow_name"], params["name"])
-            executions = [found] if found else []
-        else:
-            executions = list(list_executions(
-                client, params["flow_name"], params["status"], params["name_prefix"] or None, started_after, started_before
-            ))
-        shaped = [execution_result(execution) for execution in executions]
-        if params["include_history"]:
-            for execution in shaped:
-                execution["history"] = execution_history(client, params["flow_name"], execution["name"])
-    return shaped
+
+
+def read_executions(module: CloudFlowModule, client: CloudFlowClient) -> dict[str, t.Any]:
+    params = module.params
+    if params["name"]:
+        found = describe_execution(client, params["flow_name"], params["name"])
+        executions = [found] if found else []
+    else:
+        executions = list(list_executions(
+            client, params["flow_name"], params["status"], params["name_prefix"] or None,
+            rfc3339_time("started_after", params["started_after"]), rfc3339_time("started_before", params["started_before"]),
+        ))
+    shaped = [execution_result(execution) for execution in executions]
+    if params["include_history"]:
+        for execution in shaped:
+            execution["history"] = execution_history(client, params["flow_name"], execution["name"])
+    return {"changed": False, "executions": shaped}
 
 
 def main() -> None:
-    module = CloudFlowModule(
-        argument_spec=argument_spec(),
+    run_module(
+        argument_spec(),
+        read_executions,
+        check=check_options,
+        subject=lambda params: "Flow {0!r}".format(params["flow_name"]),
         mutually_exclusive=[("name", option) for option in FILTER_OPTIONS],
         supports_check_mode=True,
     )
-    try:
-        module.check_connection_options()
-        check_name("flow_name", module.params["flow_name"])
-        if module.params["name"]:
-            check_name("name", module.params["name"])
-        if module.params["name_prefix"]:
-            check_name("name_prefix", module.params["name_prefix"])
-        module.exit_json(changed=False, executions=read_executions(module))
-    except ApiError as error:
-        module.fail_on_error(error, subject="Flow {0!r}".format(module.params["flow_name"]))
-    except CloudFlowError as error:
-        module.fail_on_error(error)
-    except Exception as error:  # pylint: disable=broad-exception-caught
-        module.fail_unexpected(error)
 
 
 if __name__ == "__main__":

@@ -271,14 +271,10 @@ error:
 
 import typing as t
 
-from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ApiError, CloudFlowError, ConfigurationError
-from ansible.module_utils.basic import missing_required_lib
-
+from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ConfigurationError, FailedWithResult
 from ansible_collections.seed.cloudflow.plugins.module_utils._flows import (
     EXECUTION_MODES,
     YAML_IMPORT_ERROR,
-    FlowBusy,
-    FlowRemovalError,
     FlowSpec,
     create_flow,
     describe_flow,
@@ -286,12 +282,12 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._flows import (
     flow_result,
     remove_flow,
     update_flow,
-    yaml,
 )
-from ansible_collections.seed.cloudflow.plugins.module_utils._module import CloudFlowModule, check_name, check_positive
+from ansible_collections.seed.cloudflow.plugins.module_utils._module import CloudFlowModule, Manager, run_module
+from ansible_collections.seed.cloudflow.plugins.module_utils._options import check_name, check_positive
 
 if t.TYPE_CHECKING:
-    from ansible_collections.seed.cloudflow.plugins.module_utils._http import CloudFlowClient
+    from ansible_collections.seed.cloudflow.plugins.module_utils._client import CloudFlowClient
 
 STOP_CAUSE = "Stopped by Ansible (seed.cloudflow.cloudflow_flow force=true) to delete the flow"
 
@@ -343,96 +339,72 @@ def diff_result(before: t.Optional[t.Mapping[str, t.Any]], after: t.Optional[t.M
     }
 
 
-def ensure_present(module: CloudFlowModule, client: CloudFlowClient, spec: FlowSpec) -> dict[str, t.Any]:
-    current = describe_flow(client, spec.name)
-    if current is None:
-        params = spec.create_params()
-        changes = spec.create_options()
-        record = spec.predicted(None, changes) if module.check_mode else create_flow(client, params)
-    else:
-        spec.check_immutable(current)
-        changes = spec.changed_options(current)
-        if not changes:
-            record = current
-        elif module.check_mode:
-            record = spec.predicted(current, changes)
+class FlowManager(Manager):
+    def __init__(self, module: CloudFlowModule, client: CloudFlowClient) -> None:
+        super().__init__(module, client)
+        self.spec = flow_spec(self.params)
+
+    def ensure_present(self) -> dict[str, t.Any]:
+        spec = self.spec
+        current = describe_flow(self.client, spec.name)
+        if current is None:
+            changes = spec.create_options()
+            record = spec.predicted(None, changes) if self.check_mode else create_flow(self.client, spec.create_params())
         else:
-            answer = update_flow(client, spec.update_params(changes, current))
-            record = dict(current)
-            record.update(answer)
-            unapplied = spec.unapplied(answer, changes)
-            if unapplied:
-                module.fail_json(
-                    msg="Flow {0!r}: UpdateFlow was accepted, but the service's answer does not show the new value of {1}".format(
-                        spec.name, ", ".join(unapplied)),
-                    changed=True, flow=flow_result(record), changes=changes,
-                )
-    result: dict[str, t.Any] = {"changed": bool(changes), "flow": flow_result(record), "changes": changes}
-    if module._diff and changes:
-        result["diff"] = diff_result(current, record, spec.name)
-    return result
+            spec.check_immutable(current)
+            changes = spec.changed_options(current)
+            if not changes:
+                record = current
+            elif self.check_mode:
+                record = spec.predicted(current, changes)
+            else:
+                answer = update_flow(self.client, spec.update_params(changes, current))
+                record = dict(current)
+                record.update(answer)
+                unapplied = spec.unapplied(answer, changes)
+                if unapplied:
+                    raise FailedWithResult(
+                        "Flow {0!r}: UpdateFlow was accepted, but the service's answer does not show the new value of {1}".format(
+                            spec.name, ", ".join(unapplied)),
+                        {"changed": True, "flow": flow_result(record), "changes": changes},
+                    )
+        result: dict[str, t.Any] = {"changed": bool(changes), "flow": flow_result(record), "changes": changes}
+        if self.diff_mode and changes:
+            result["diff"] = diff_result(current, record, spec.name)
+        return result
 
-
-def ensure_absent(module: CloudFlowModule, client: CloudFlowClient, spec: FlowSpec) -> dict[str, t.Any]:
-    current = describe_flow(client, spec.name)
-    if current is None:
-        return {"changed": False, "flow": None, "executions": [], "deleted_schedules": []}
-    removal = remove_flow(
-        client, current, force=module.params["force"], check_mode=module.check_mode,
-        wait=module.params["wait"], wait_timeout=module.params["wait_timeout"], cause=STOP_CAUSE,
-    )
-    if removal.vanished:
-        # Deleted elsewhere between DescribeFlow and the listings: already absent, as cloudflow_flow_info sees it.
-        return {"changed": removal.changed, "flow": None, "executions": removal.executions, "deleted_schedules": []}
-    result: dict[str, t.Any] = {
-        # In check mode the flow exists, so a real run would delete it.
-        "changed": True if module.check_mode else removal.changed,
-        "flow": flow_result(current),
-        "executions": removal.executions,
-        "deleted_schedules": removal.schedules if module.check_mode else removal.deleted_schedules,
-    }
-    if module._diff:
-        result["diff"] = diff_result(current, None, spec.name)
-    return result
+    def ensure_absent(self) -> dict[str, t.Any]:
+        current = describe_flow(self.client, self.spec.name)
+        if current is None:
+            return {"changed": False, "flow": None, "executions": [], "deleted_schedules": []}
+        removal = remove_flow(
+            self.client, current, force=self.params["force"], check_mode=self.check_mode,
+            wait=self.params["wait"], wait_timeout=self.params["wait_timeout"], cause=STOP_CAUSE,
+        )
+        if removal.vanished:
+            # Deleted elsewhere between DescribeFlow and the listings: already absent, as cloudflow_flow_info sees it.
+            return {"changed": removal.changed, "flow": None, "executions": removal.executions, "deleted_schedules": []}
+        result: dict[str, t.Any] = {
+            # In check mode the flow exists, so a real run would delete it.
+            "changed": True if self.check_mode else removal.changed,
+            "flow": flow_result(current),
+            "executions": removal.executions,
+            "deleted_schedules": removal.schedules if self.check_mode else removal.deleted_schedules,
+        }
+        if self.diff_mode:
+            result["diff"] = diff_result(current, None, self.spec.name)
+        return result
 
 
 def main() -> None:
-    module = CloudFlowModule(argument_spec=argument_spec(), supports_check_mode=True)
-    if yaml is None:
-        module.fail_json(msg=missing_required_lib("PyYAML"), exception=YAML_IMPORT_ERROR)
-    subject = "Flow {0!r}".format(module.params["name"])
-    try:
-        module.check_connection_options()
-        spec = flow_spec(module.params)
-        with module.client() as client:
-            if module.params["state"] == "present":
-                result = ensure_present(module, client, spec)
-            else:
-                result = ensure_absent(module, client, spec)
-        module.exit_json(**result)
-    except FlowBusy as busy:
-        module.fail_json(msg=str(busy), changed=False, executions=busy.executions, deleted_schedules=[])
-    except FlowRemovalError as failure:
-        removal = failure.removal
-        result = {
-            "changed": removal.changed,
-            "flow": flow_result(removal.flow),
-            "executions": removal.executions,
-            "deleted_schedules": removal.deleted_schedules,
-        }
-        if failure.error is not None:
-            result["error"] = failure.error.as_dict()
-        module.fail_json(msg=str(failure), **result)
-    except ConfigurationError as error:
-        # Names the option first; the ones found after reading the flow name it in the message.
-        module.fail_on_error(error)
-    except ApiError as error:
-        module.fail_on_error(error, subject=subject)
-    except CloudFlowError as error:
-        # Transport and credential failures: the message says what failed, the subject says for which flow.
-        module.fail_json(msg="{0}: {1}".format(subject, error))
-    except Exception as error:  # pylint: disable=broad-exception-caught
-        module.fail_unexpected(error)
+    run_module(
+        argument_spec(),
+        lambda module, client: FlowManager(module, client).run(),
+        check=flow_spec,
+        subject=lambda params: "Flow {0!r}".format(params["name"]),
+        libraries=[("PyYAML", YAML_IMPORT_ERROR)],
+        supports_check_mode=True,
+    )
 
 
 if __name__ == "__main__":

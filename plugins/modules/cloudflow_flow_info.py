@@ -19,16 +19,7 @@ author:
 extends_documentation_fragment:
   - seed.cloudflow.connection
   - seed.cloudflow.connection.action_group
-attributes:
-  check_mode:
-    description: The module only reads, so it runs the same in check mode.
-    support: full
-  diff_mode:
-    description: The module changes nothing, so there is no diff.
-    support: N/A
-  idempotent:
-    description: The module changes nothing.
-    support: full
+  - seed.cloudflow.attributes.info_module
 options:
   name:
     description:
@@ -144,10 +135,14 @@ error:
 
 import typing as t
 
-from ansible_collections.seed.cloudflow.plugins.module_utils._errors import FLOW_NOT_EXISTS, ApiError, CloudFlowError
+from ansible_collections.seed.cloudflow.plugins.module_utils._errors import FLOW_NOT_EXISTS, ApiError
 from ansible_collections.seed.cloudflow.plugins.module_utils._flows import describe_flow, flow_result, list_flows
-from ansible_collections.seed.cloudflow.plugins.module_utils._module import CloudFlowModule, check_name
+from ansible_collections.seed.cloudflow.plugins.module_utils._module import CloudFlowModule, run_module
+from ansible_collections.seed.cloudflow.plugins.module_utils._options import check_name
 from ansible_collections.seed.cloudflow.plugins.module_utils._schedules import list_schedules, schedule_result
+
+if t.TYPE_CHECKING:
+    from ansible_collections.seed.cloudflow.plugins.module_utils._client import CloudFlowClient
 
 
 def argument_spec() -> dict[str, dict[str, t.Any]]:
@@ -158,42 +153,33 @@ def argument_spec() -> dict[str, dict[str, t.Any]]:
     }
 
 
-def read_flows(module: CloudFlowModule) -> list[dict[str, t.Any]]:
+def check_options(params: dict[str, t.Any]) -> None:
+    if params["name"] is not None:
+        check_name("name", params["name"])
+
+
+def read_flows(module: CloudFlowModule, client: CloudFlowClient) -> dict[str, t.Any]:
     params = module.params
-    with module.client() as client:
-        if params["name"]:
-            found = describe_flow(client, params["name"])
-            flows = [found] if found else []
-        else:
-            flows = list(list_flows(client, params["name_prefix"] or None))
-        shaped = sorted((flow_result(flow) for flow in flows), key=lambda flow: flow["name"] or "")
-        if params["include_schedules"]:
-            for flow in list(shaped):
-                try:
-                    flow["schedules"] = [schedule_result(schedule, flow["name"]) for schedule in list_schedules(client, flow["name"])]
-                except ApiError as error:
-                    if error.code != FLOW_NOT_EXISTS:
-                        raise
-                    # Deleted (or being deleted) between the listing and now: it no longer exists.
-                    shaped.remove(flow)
-    return shaped
+    if params["name"]:
+        found = describe_flow(client, params["name"])
+        flows = [found] if found else []
+    else:
+        flows = list(list_flows(client, params["name_prefix"] or None))
+    shaped = sorted((flow_result(flow) for flow in flows), key=lambda flow: flow["name"] or "")
+    if params["include_schedules"]:
+        for flow in list(shaped):
+            try:
+                flow["schedules"] = [schedule_result(schedule, flow["name"]) for schedule in list_schedules(client, flow["name"])]
+            except ApiError as error:
+                if error.code != FLOW_NOT_EXISTS:
+                    raise
+                # Deleted (or being deleted) between the listing and now: it no longer exists.
+                shaped.remove(flow)
+    return {"changed": False, "flows": shaped}
 
 
 def main() -> None:
-    module = CloudFlowModule(
-        argument_spec=argument_spec(),
-        mutually_exclusive=[("name", "name_prefix")],
-        supports_check_mode=True,
-    )
-    try:
-        module.check_connection_options()
-        if module.params["name"] is not None:
-            check_name("name", module.params["name"])
-        module.exit_json(changed=False, flows=read_flows(module))
-    except CloudFlowError as error:
-        module.fail_on_error(error)
-    except Exception as error:  # pylint: disable=broad-exception-caught
-        module.fail_unexpected(error)
+    run_module(argument_spec(), read_flows, check=check_options, mutually_exclusive=[("name", "name_prefix")], supports_check_mode=True)
 
 
 if __name__ == "__main__":

@@ -218,11 +218,11 @@ import json
 import typing as t
 
 from ansible_collections.seed.cloudflow.plugins.module_utils._cron import validate_schedule_expression
-from ansible_collections.seed.cloudflow.plugins.module_utils._errors import FLOW_NOT_EXISTS, ApiError, CloudFlowError, ConfigurationError
-from ansible_collections.seed.cloudflow.plugins.module_utils._module import CloudFlowModule, check_name, json_object_text
+from ansible_collections.seed.cloudflow.plugins.module_utils._errors import FLOW_NOT_EXISTS, SCHEDULE_ALREADY_EXISTS, ApiError, ConfigurationError
+from ansible_collections.seed.cloudflow.plugins.module_utils._module import CloudFlowModule, Manager, run_module
+from ansible_collections.seed.cloudflow.plugins.module_utils._options import check_name, json_object_text
 from ansible_collections.seed.cloudflow.plugins.module_utils._schedules import (
     RESULT_API_NAMES,
-    SCHEDULE_ALREADY_EXISTS,
     create_schedule,
     delete_schedule,
     describe_schedule,
@@ -232,7 +232,7 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._schedules import (
 )
 
 if t.TYPE_CHECKING:
-    from ansible_collections.seed.cloudflow.plugins.module_utils._http import CloudFlowClient
+    from ansible_collections.seed.cloudflow.plugins.module_utils._client import CloudFlowClient
 
 # The fields a diff shows, in this order; ids and times are the service's, not the play's.
 DIFF_FIELDS = ("name", "flow_name", "cron_expression", "payload", "description", "enabled")
@@ -286,15 +286,14 @@ def _same(field: str, wanted: t.Any, current: t.Mapping[str, t.Any]) -> bool:
     return wanted == current[field]
 
 
-class ScheduleManager:
-    """Reads the schedule once, then decides; every write sits behind the check-mode guard."""
+class ScheduleManager(Manager):
+    """One schedule of a flow, present (with the fields the task sets) or absent."""
 
-    def __init__(self, module: CloudFlowModule, client: CloudFlowClient, desired: dict[str, t.Any]) -> None:
-        self.module = module
-        self.client = client
-        self.desired = desired
-        self.flow_name: str = module.params["flow_name"]
-        self.name: str = module.params["name"]
+    def __init__(self, module: CloudFlowModule, client: CloudFlowClient) -> None:
+        super().__init__(module, client)
+        self.desired = desired_fields(self.params)
+        self.flow_name: str = self.params["flow_name"]
+        self.name: str = self.params["name"]
 
     def _label(self) -> str:
         return "schedule {0!r} of flow {1!r}".format(self.name, self.flow_name)
@@ -314,7 +313,7 @@ class ScheduleManager:
         changes: t.Sequence[str] = (),
     ) -> dict[str, t.Any]:
         result: dict[str, t.Any] = {"changed": changed, "schedule": after, "changes": list(changes), "msg": msg}
-        if self.module._diff:
+        if self.diff_mode:
             result["diff"] = {
                 "before": {field: before[field] for field in DIFF_FIELDS} if before else {},
                 "after": {field: after[field] for field in DIFF_FIELDS} if after else {},
@@ -334,7 +333,7 @@ class ScheduleManager:
         try:
             current = self._read()
         except ApiError as error:
-            if error.code != FLOW_NOT_EXISTS or not self.module.check_mode:
+            if error.code != FLOW_NOT_EXISTS or not self.check_mode:
                 raise
             # Check mode of a play that creates the flow first: that task only said it would. A real run fails here.
             self.module.warn("Flow {0!r} does not exist yet: in check mode the schedule is reported as one a real run would "
@@ -352,7 +351,7 @@ class ScheduleManager:
         fields.setdefault("enabled", True)
         planned = self._planned(None, fields)
         sent = [field for field in MANAGED_FIELDS if field in fields]
-        if self.module.check_mode:
+        if self.check_mode:
             return self._result(True, None, planned, "Would create {0}".format(self._label()), sent)
         try:
             reply = create_schedule(self.client, self.flow_name, self.name, **fields)
@@ -375,7 +374,7 @@ class ScheduleManager:
         if not changes:
             return self._result(False, current, current, "{0} is up to date".format(self._label().capitalize()))
         planned = self._planned(current, updates)
-        if self.module.check_mode:
+        if self.check_mode:
             return self._result(True, current, planned, "Would update {0} of {1}".format(", ".join(changes), self._label()), changes)
         reply = update_schedule(self.client, self.flow_name, self.name, **updates)
         return self._result(
@@ -391,7 +390,7 @@ class ScheduleManager:
             return self._result(False, None, None, "Flow {0!r} does not exist, nor does its schedule {1!r}".format(self.flow_name, self.name))
         if current is None:
             return self._result(False, None, None, "{0} does not exist".format(self._label().capitalize()))
-        if self.module.check_mode:
+        if self.check_mode:
             return self._result(True, current, None, "Would delete {0}".format(self._label()))
         deleted = delete_schedule(self.client, self.flow_name, self.name)
         if not deleted:
@@ -400,25 +399,13 @@ class ScheduleManager:
 
 
 def main() -> None:
-    module = CloudFlowModule(argument_spec=argument_spec(), supports_check_mode=True)
-    subject = "Schedule {0!r} of flow {1!r}".format(module.params["name"], module.params["flow_name"])
-    try:
-        module.check_connection_options()
-        desired = desired_fields(module.params)
-        with module.client() as client:
-            manager = ScheduleManager(module, client, desired)
-            result = manager.ensure_absent() if module.params["state"] == "absent" else manager.ensure_present()
-        module.exit_json(**result)
-    except ConfigurationError as error:
-        # Names the option first; the ones found after reading the schedule name it in the message.
-        module.fail_on_error(error)
-    except ApiError as error:
-        module.fail_on_error(error, subject=subject)
-    except CloudFlowError as error:
-        # Transport and credential failures: the message says what failed, the subject says for which schedule.
-        module.fail_json(msg="{0}: {1}".format(subject, error))
-    except Exception as error:  # pylint: disable=broad-exception-caught
-        module.fail_unexpected(error)
+    run_module(
+        argument_spec(),
+        lambda module, client: ScheduleManager(module, client).run(),
+        check=desired_fields,
+        subject=lambda params: "Schedule {0!r} of flow {1!r}".format(params["name"], params["flow_name"]),
+        supports_check_mode=True,
+    )
 
 
 if __name__ == "__main__":

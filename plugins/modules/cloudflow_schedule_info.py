@@ -19,16 +19,7 @@ author:
 extends_documentation_fragment:
   - seed.cloudflow.connection
   - seed.cloudflow.connection.action_group
-attributes:
-  check_mode:
-    description: The module only reads, so it runs the same in check mode.
-    support: full
-  diff_mode:
-    description: The module changes nothing, so there is no diff.
-    support: N/A
-  idempotent:
-    description: The module changes nothing.
-    support: full
+  - seed.cloudflow.attributes.info_module
 options:
   flow_name:
     description:
@@ -131,9 +122,12 @@ error:
 
 import typing as t
 
-from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ApiError, CloudFlowError
-from ansible_collections.seed.cloudflow.plugins.module_utils._module import CloudFlowModule, check_name
+from ansible_collections.seed.cloudflow.plugins.module_utils._module import CloudFlowModule, run_module
+from ansible_collections.seed.cloudflow.plugins.module_utils._options import check_name
 from ansible_collections.seed.cloudflow.plugins.module_utils._schedules import describe_schedule, list_schedules, schedule_result
+
+if t.TYPE_CHECKING:
+    from ansible_collections.seed.cloudflow.plugins.module_utils._client import CloudFlowClient
 
 
 def argument_spec() -> dict[str, dict[str, t.Any]]:
@@ -143,31 +137,25 @@ def argument_spec() -> dict[str, dict[str, t.Any]]:
     }
 
 
-def read_schedules(module: CloudFlowModule) -> list[dict[str, t.Any]]:
+def check_options(params: dict[str, t.Any]) -> None:
+    check_name("flow_name", params["flow_name"])
+    if params["name"] is not None:
+        check_name("name", params["name"])
+
+
+def read_schedules(module: CloudFlowModule, client: CloudFlowClient) -> dict[str, t.Any]:
     flow_name = module.params["flow_name"]
-    with module.client() as client:
-        if module.params["name"]:
-            found = describe_schedule(client, flow_name, module.params["name"])
-            schedules = [found] if found else []
-        else:
-            schedules = list(list_schedules(client, flow_name))
-    return [schedule_result(schedule, flow_name) for schedule in schedules]
+    if module.params["name"]:
+        found = describe_schedule(client, flow_name, module.params["name"])
+        schedules = [found] if found else []
+    else:
+        schedules = list(list_schedules(client, flow_name))
+    return {"changed": False, "schedules": [schedule_result(schedule, flow_name) for schedule in schedules]}
 
 
 def main() -> None:
-    module = CloudFlowModule(argument_spec=argument_spec(), supports_check_mode=True)
-    try:
-        module.check_connection_options()
-        check_name("flow_name", module.params["flow_name"])
-        if module.params["name"] is not None:
-            check_name("name", module.params["name"])
-        module.exit_json(changed=False, schedules=read_schedules(module))
-    except ApiError as error:
-        module.fail_on_error(error, subject="Flow {0!r}".format(module.params["flow_name"]))
-    except CloudFlowError as error:
-        module.fail_on_error(error)
-    except Exception as error:  # pylint: disable=broad-exception-caught
-        module.fail_unexpected(error)
+    run_module(argument_spec(), read_schedules, check=check_options,
+               subject=lambda params: "Flow {0!r}".format(params["flow_name"]), supports_check_mode=True)
 
 
 if __name__ == "__main__":

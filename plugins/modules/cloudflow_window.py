@@ -343,15 +343,10 @@ msg:
 import re
 import typing as t
 
-from ansible_collections.seed.cloudflow.plugins.module_utils._errors import CloudFlowError, ConfigurationError
-from ansible_collections.seed.cloudflow.plugins.module_utils._module import (
-    NAME_MAX_LENGTH,
-    CloudFlowModule,
-    check_length,
-    check_name,
-    check_positive,
-)
-from ansible_collections.seed.cloudflow.plugins.module_utils._window import Quiesce, Resume, Settings
+from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ConfigurationError
+from ansible_collections.seed.cloudflow.plugins.module_utils._module import Manager, run_module
+from ansible_collections.seed.cloudflow.plugins.module_utils._options import NAME_MAX_LENGTH, check_length, check_name, check_positive
+from ansible_collections.seed.cloudflow.plugins.module_utils._window import Outcome, Quiesce, Resume, Settings
 
 SUFFIX_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
 MAX_CONCURRENCY = 32
@@ -495,33 +490,38 @@ def diff_of(result: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
     return {"before": before, "after": after}
 
 
+class WindowManager(Manager):
+    """A window step: quiesced or resumed, in one run; the outcome's entries and record make the result."""
+
+    def ensure_quiesced(self) -> dict[str, t.Any]:
+        return self._result(Quiesce(self.client, settings_from(self.params), check_mode=self.check_mode).run())
+
+    def ensure_resumed(self) -> dict[str, t.Any]:
+        settings = settings_from(self.params)
+        resume = Resume(self.client, settings, check_mode=self.check_mode)
+        if settings.restart_stopped:
+            check_replacement_names(resume.keeper.record, settings.restart_suffix)
+        return self._result(resume.run())
+
+    def _result(self, outcome: Outcome) -> dict[str, t.Any]:
+        for warning in outcome.warnings:
+            self.module.warn(warning)
+        result = outcome.result()
+        result["record_path"] = self.params["record_path"]
+        if self.diff_mode:
+            result["diff"] = diff_of(result)
+        result["failed"] = bool(result["failures"])
+        return result
+
+
 def main() -> None:
-    module = CloudFlowModule(argument_spec=argument_spec(), mutually_exclusive=[("record", "record_path")], supports_check_mode=True)
-    try:
-        module.check_connection_options()
-        check_options(module.params)
-        settings = settings_from(module.params)
-        with module.client() as client:
-            if settings.state == "quiesced":
-                outcome = Quiesce(client, settings, check_mode=module.check_mode).run()
-            else:
-                resume = Resume(client, settings, check_mode=module.check_mode)
-                if settings.restart_stopped:
-                    check_replacement_names(resume.keeper.record, settings.restart_suffix)
-                outcome = resume.run()
-    except CloudFlowError as error:
-        module.fail_on_error(error)
-    except Exception as error:  # pylint: disable=broad-exception-caught
-        module.fail_unexpected(error)
-    for warning in outcome.warnings:
-        module.warn(warning)
-    result = outcome.result()
-    result["record_path"] = settings.record_path
-    if module._diff:
-        result["diff"] = diff_of(result)
-    if result["failures"]:
-        module.fail_json(**result)
-    module.exit_json(**result)
+    run_module(
+        argument_spec(),
+        lambda module, client: WindowManager(module, client).run(),
+        check=check_options,
+        mutually_exclusive=[("record", "record_path")],
+        supports_check_mode=True,
+    )
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import os
 
 import yaml
 
-from ansible_collections.seed.cloudflow.plugins.module_utils import _module
+from ansible_collections.seed.cloudflow.plugins.module_utils import _transport
 
 COLLECTION_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 
@@ -17,8 +17,8 @@ COLLECTION_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", 
 def test_collection_version_matches_galaxy_yml() -> None:
     with open(os.path.join(COLLECTION_ROOT, "galaxy.yml"), encoding="utf-8") as handle:
         galaxy = yaml.safe_load(handle)
-    assert _module.COLLECTION_VERSION == str(galaxy["version"])
+    assert _transport.COLLECTION_VERSION == str(galaxy["version"])
 
 
 def test_user_agent_names_the_collection_and_its_version() -> None:
-    assert _module.USER_AGENT.startswith("seed.cloudflow/{0} ".format(_module.COLLECTION_VERSION))
+    assert _transport.USER_AGENT.startswith("seed.cloudflow/{0} ".format(_transport.COLLECTION_VERSION))

@@ -17,11 +17,13 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 
-from ansible_collections.seed.cloudflow.plugins.module_utils import _http
-from ansible_collections.seed.cloudflow.plugins.module_utils._credentials import Credentials, resolve_credentials, resolve_region
+from ansible_collections.seed.cloudflow.plugins.module_utils import _connection, _request
+from ansible_collections.seed.cloudflow.plugins.module_utils._credentials import Credentials, resolve_credentials
 from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ConfigurationError, CredentialsError
-from ansible_collections.seed.cloudflow.plugins.module_utils._http import RetryPolicy, Transport
+from ansible_collections.seed.cloudflow.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.seed.cloudflow.plugins.module_utils._signing import rpc_signature
+from ansible_collections.seed.cloudflow.plugins.module_utils._transport import USER_AGENT, Transport
+from ansible_collections.seed.cloudflow.tests.unit.plugins.mock_http import RecordedClients, Sleeps
 
 NO_METADATA = {"ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true"}
 NO_OPTIONS = {}  # type: t.Dict[str, t.Optional[str]]
@@ -30,6 +32,36 @@ SOURCE_SECRET = "SourceSecretValue0123456789"
 ROLE_ARN = "acs:ram::1234567890:role/cloudflow-operator"
 METADATA_TOKEN = "metadata-token-abc"
 ROLE_NAME = "EcsCloudFlowRole"
+ENDPOINT = "http://127.0.0.1:9"
+
+
+def params(**given: t.Any) -> t.Dict[str, t.Any]:
+    """The connection options as AnsibleModule hands them over: every option present, defaults applied; an endpoint,
+    so that a region is not required."""
+    values = {name: option.get("default") for name, option in _connection.argument_spec().items()}
+    values["endpoint"] = ENDPOINT
+    values.update(given)
+    return values
+
+
+def chain(
+    options: t.Mapping[str, t.Any],
+    *,
+    environ: t.Mapping[str, str],
+    config_path: str,
+    http: t.Optional[Transport] = None,
+    **sources: t.Any,
+) -> t.Tuple[Credentials, t.Optional[str]]:
+    """What a module run does: the connection resolved once from the options and the environment, then the credential
+    chain over the module's Transport (one attempt per request, as with retries: 0, unless a test passes its own).
+    Returns (credentials, region)."""
+    connection = _connection.resolve(params(**options), environ=environ, config_path=config_path)
+    transport = http or Transport(timeout=5.0, retry=RetryPolicy(max_retries=0))
+    try:
+        return resolve_credentials(connection, transport, environ=environ, config_path=config_path, **sources), connection.region
+    finally:
+        if http is None:
+            transport.close()
 
 
 # --- fake servers on 127.0.0.1 --------------------------------------------------------------
@@ -177,7 +209,7 @@ def missing_config(tmp_path: Path) -> str:
 
 def test_options_win_over_environment(missing_config: str) -> None:
     environ = dict(NO_METADATA, ALIBABA_CLOUD_ACCESS_KEY_ID="env-id", ALIBABA_CLOUD_ACCESS_KEY_SECRET="env-secret")
-    credentials, region = resolve_credentials(
+    credentials, region = chain(
         {"access_key_id": "opt-id", "access_key_secret": "opt-secret", "security_token": "opt-token", "region": "cn-beijing"},
         environ=environ,
         config_path=missing_config,
@@ -196,14 +228,14 @@ def test_new_environment_family_wins_over_old(missing_config: str) -> None:
         ALICLOUD_ACCESS_KEY="old-id",
         ALICLOUD_SECRET_KEY="old-secret",
     )
-    credentials, _region = resolve_credentials(NO_OPTIONS, environ=environ, config_path=missing_config)
+    credentials, _region = chain(NO_OPTIONS, environ=environ, config_path=missing_config)
     assert (credentials.access_key_id, credentials.access_key_secret, credentials.security_token) == ("new-id", "new-secret", "new-token")
     assert "ALIBABA_CLOUD_ACCESS_KEY_ID" in credentials.source
 
 
 def test_old_environment_family(missing_config: str) -> None:
     environ = dict(NO_METADATA, ALICLOUD_ACCESS_KEY="old-id", ALICLOUD_SECRET_KEY="old-secret", ALICLOUD_SECURITY_TOKEN="old-token")
-    credentials, _region = resolve_credentials(NO_OPTIONS, environ=environ, config_path=missing_config)
+    credentials, _region = chain(NO_OPTIONS, environ=environ, config_path=missing_config)
     assert (credentials.access_key_id, credentials.access_key_secret, credentials.security_token) == ("old-id", "old-secret", "old-token")
     assert "ALICLOUD_ACCESS_KEY" in credentials.source
 
@@ -211,7 +243,7 @@ def test_old_environment_family(missing_config: str) -> None:
 def test_environment_wins_over_profile(tmp_path: Path) -> None:
     config_path = write_config(tmp_path, [ak_profile("default", "profile-id")])
     environ = dict(NO_METADATA, ALICLOUD_ACCESS_KEY="old-id", ALICLOUD_SECRET_KEY="old-secret")
-    credentials, region = resolve_credentials(NO_OPTIONS, environ=environ, config_path=config_path)
+    credentials, region = chain(NO_OPTIONS, environ=environ, config_path=config_path)
     assert credentials.access_key_id == "old-id"
     assert region == "cn-shanghai"
 
@@ -220,29 +252,45 @@ def test_explicit_profile_option_wins_over_environment(tmp_path: Path) -> None:
     config_path = write_config(tmp_path, [ak_profile("default", "default-id"), ak_profile("production", "production-id")])
     environ = dict(NO_METADATA, ALIBABA_CLOUD_ACCESS_KEY_ID="env-id", ALIBABA_CLOUD_ACCESS_KEY_SECRET="env-secret")
     options = dict(NO_OPTIONS, profile="production")
-    credentials, _region = resolve_credentials(options, environ=environ, config_path=config_path)
+    credentials, _region = chain(options, environ=environ, config_path=config_path)
     assert credentials.access_key_id == "production-id"
 
 
 def test_empty_values_count_as_unset(missing_config: str) -> None:
     environ = dict(
-        NO_METADATA, ALIBABA_CLOUD_ACCESS_KEY_ID="", ALIBABA_CLOUD_ACCESS_KEY_SECRET=" ", ALICLOUD_ACCESS_KEY="old-id", ALICLOUD_SECRET_KEY="old-secret"
+        NO_METADATA, ALIBABA_CLOUD_ACCESS_KEY_ID="", ALIBABA_CLOUD_ACCESS_KEY_SECRET=" ", ALICLOUD_ACCESS_KEY="old-id", ALICLOUD_SECRET_KEY="old-secret",
+        ALIBABA_CLOUD_REGION_ID=" ", ALICLOUD_REGION="us-west-1",
     )
-    credentials, _region = resolve_credentials({"access_key_id": "", "access_key_secret": None}, environ=environ, config_path=missing_config)
+    credentials, region = chain({"profile": " ", "region": ""}, environ=environ, config_path=missing_config)
     assert credentials.access_key_id == "old-id"
     assert credentials.security_token is None
+    assert region == "us-west-1"
+
+
+@pytest.mark.parametrize("options, blank", [
+    ({"access_key_id": "", "access_key_secret": "opt-secret"}, "access_key_id"),
+    ({"access_key_id": "opt-id", "access_key_secret": " "}, "access_key_secret"),
+])
+def test_a_key_pair_set_in_the_task_must_not_be_blank(missing_config: str, options: t.Dict[str, str], blank: str) -> None:
+    # The task named the pair (AnsibleModule checks that both are there): a blank one is an error, not a reason to look
+    # at the environment.
+    environ = dict(NO_METADATA, ALICLOUD_ACCESS_KEY="old-id", ALICLOUD_SECRET_KEY="old-secret")
+    with pytest.raises(ConfigurationError) as raised:
+        chain(options, environ=environ, config_path=missing_config)
+    assert raised.value.option == blank and "must not be empty" in str(raised.value)
+    assert "opt-secret" not in str(raised.value)
 
 
 HALF_SECRET = "secret-value-123"
 HALF_TOKEN = "token-value-456"
 
 
+# A secret or a token set in the task without its key id is refused by AnsibleModule (REQUIRED_TOGETHER, REQUIRED_BY)
+# before resolve() runs: test_connection_options checks those.
 @pytest.mark.parametrize(
     "options, environ, missing",
     [
         ({"access_key_id": "id"}, {}, "access_key_secret"),
-        ({"access_key_secret": HALF_SECRET}, {}, "access_key_id"),
-        ({"security_token": HALF_TOKEN}, {}, "security_token"),
         ({}, {"ALIBABA_CLOUD_ACCESS_KEY_ID": "id"}, "ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
         ({}, {"ALIBABA_CLOUD_ACCESS_KEY_SECRET": HALF_SECRET}, "ALIBABA_CLOUD_ACCESS_KEY_ID"),
         ({}, {"ALICLOUD_ACCESS_KEY": "id"}, "ALICLOUD_SECRET_KEY"),
@@ -257,7 +305,7 @@ def test_half_pairs_are_configuration_errors(
     options: t.Dict[str, t.Optional[str]], environ: t.Dict[str, str], missing: str, missing_config: str
 ) -> None:
     with pytest.raises(ConfigurationError) as raised:
-        resolve_credentials(options, environ=dict(NO_METADATA, **environ), config_path=missing_config)
+        chain(options, environ=dict(NO_METADATA, **environ), config_path=missing_config)
     assert str(raised.value).startswith(missing + ": ")
     assert HALF_SECRET not in str(raised.value) and HALF_TOKEN not in str(raised.value)
 
@@ -267,7 +315,7 @@ def test_half_pairs_are_configuration_errors(
 
 def test_profile_current_is_used(tmp_path: Path) -> None:
     config_path = write_config(tmp_path, [ak_profile("default", "default-id"), ak_profile("dev", "dev-id", region="cn-qingdao")], current="dev")
-    credentials, region = resolve_credentials(NO_OPTIONS, environ=NO_METADATA, config_path=config_path)
+    credentials, region = chain(NO_OPTIONS, environ=NO_METADATA, config_path=config_path)
     assert credentials.access_key_id == "dev-id"
     assert credentials.security_token is None
     assert "dev" in credentials.source and config_path in credentials.source
@@ -285,19 +333,19 @@ def test_profile_current_is_used(tmp_path: Path) -> None:
 )
 def test_profile_selection_order(tmp_path: Path, options: t.Dict[str, t.Optional[str]], environ: t.Dict[str, str], expected: str) -> None:
     config_path = write_config(tmp_path, [ak_profile("dev", "dev-id"), ak_profile("ops", "ops-id")], current="dev")
-    credentials, _region = resolve_credentials(options, environ=dict(NO_METADATA, **environ), config_path=config_path)
+    credentials, _region = chain(options, environ=dict(NO_METADATA, **environ), config_path=config_path)
     assert credentials.access_key_id == expected
 
 
 def test_profile_default_when_no_current(tmp_path: Path) -> None:
     config_path = write_config(tmp_path, [ak_profile("other", "other-id"), ak_profile("default", "default-id")], current=None)
-    credentials, _region = resolve_credentials(NO_OPTIONS, environ=NO_METADATA, config_path=config_path)
+    credentials, _region = chain(NO_OPTIONS, environ=NO_METADATA, config_path=config_path)
     assert credentials.access_key_id == "default-id"
 
 
 def test_profile_sts_token_mode(tmp_path: Path) -> None:
     config_path = write_config(tmp_path, [ak_profile("default", "STS.id", mode="StsToken", sts_token="profile-token")])
-    credentials, _region = resolve_credentials(NO_OPTIONS, environ=NO_METADATA, config_path=config_path)
+    credentials, _region = chain(NO_OPTIONS, environ=NO_METADATA, config_path=config_path)
     assert (credentials.access_key_id, credentials.security_token) == ("STS.id", "profile-token")
 
 
@@ -307,7 +355,7 @@ def test_profile_ram_role_arn_mode_assumes_role(tmp_path: Path) -> None:
     )
     config_path = write_config(tmp_path, [profile])
     with FakeSts({SOURCE_KEY_ID: SOURCE_SECRET}) as sts:
-        credentials, region = resolve_credentials(NO_OPTIONS, environ=NO_METADATA, config_path=config_path, sts_endpoint=sts.url)
+        credentials, region = chain(NO_OPTIONS, environ=NO_METADATA, config_path=config_path, sts_endpoint=sts.url)
     assert (credentials.access_key_id, credentials.access_key_secret, credentials.security_token) == ("STS.RoleKeyId", "RoleSecret", "RoleToken")
     assert ROLE_ARN in credentials.source
     assert region == "cn-shanghai"
@@ -324,7 +372,7 @@ def test_profile_ram_role_arn_failure_names_profile_and_code(tmp_path: Path) -> 
     profile = ak_profile("default", SOURCE_KEY_ID, "WrongSecretValue123", mode="RamRoleArn", ram_role_arn=ROLE_ARN)
     config_path = write_config(tmp_path, [profile])
     with FakeSts({SOURCE_KEY_ID: SOURCE_SECRET}) as sts, pytest.raises(CredentialsError) as raised:
-        resolve_credentials(NO_OPTIONS, environ=NO_METADATA, config_path=config_path, sts_endpoint=sts.url)
+        chain(NO_OPTIONS, environ=NO_METADATA, config_path=config_path, sts_endpoint=sts.url)
     text = str(raised.value)
     assert "SignatureDoesNotMatch" in text and "STS-R2" in text and "'default'" in text and config_path in text
     assert "WrongSecretValue123" not in text and SOURCE_SECRET not in text
@@ -335,14 +383,14 @@ def test_profile_ram_role_arn_failure_names_profile_and_code(tmp_path: Path) -> 
 def test_profile_ram_role_arn_unreachable_sts(tmp_path: Path) -> None:
     config_path = write_config(tmp_path, [ak_profile("default", SOURCE_KEY_ID, SOURCE_SECRET, mode="RamRoleArn", ram_role_arn=ROLE_ARN)])
     with pytest.raises(CredentialsError) as raised:
-        resolve_credentials(NO_OPTIONS, environ=NO_METADATA, config_path=config_path, sts_endpoint=closed_port_url())
+        chain(NO_OPTIONS, environ=NO_METADATA, config_path=config_path, sts_endpoint=closed_port_url())
     assert "AssumeRole" in str(raised.value) and "ConnectError" in str(raised.value)
 
 
 def test_profile_ecs_ram_role_mode(tmp_path: Path) -> None:
     config_path = write_config(tmp_path, [{"name": "default", "mode": "EcsRamRole", "ram_role_name": ROLE_NAME, "region_id": "cn-zhangjiakou"}])
     with FakeMetadata() as metadata:
-        credentials, region = resolve_credentials(NO_OPTIONS, environ=NO_METADATA, config_path=config_path, metadata_url=metadata.url)
+        credentials, region = chain(NO_OPTIONS, environ=NO_METADATA, config_path=config_path, metadata_url=metadata.url)
     assert (credentials.access_key_id, credentials.access_key_secret, credentials.security_token) == ("STS.EcsKeyId", "EcsRoleSecret", "EcsRoleToken")
     assert region == "cn-zhangjiakou"
     # The role is named by the profile, so the role listing is never asked for.
@@ -352,7 +400,7 @@ def test_profile_ecs_ram_role_mode(tmp_path: Path) -> None:
 def test_profile_ecs_ram_role_failure_is_an_error(tmp_path: Path) -> None:
     config_path = write_config(tmp_path, [{"name": "default", "mode": "EcsRamRole", "ram_role_name": "OtherRole"}])
     with FakeMetadata() as metadata, pytest.raises(CredentialsError) as raised:
-        resolve_credentials(NO_OPTIONS, environ={}, config_path=config_path, metadata_url=metadata.url)
+        chain(NO_OPTIONS, environ={}, config_path=config_path, metadata_url=metadata.url)
     assert "EcsRamRole" in str(raised.value) and "OtherRole" in str(raised.value)
 
 
@@ -370,14 +418,14 @@ def test_profile_file_problems(tmp_path: Path, document: t.Any, options: t.Dict[
     path = tmp_path / "config.json"
     path.write_text(document if isinstance(document, str) else json.dumps(document), encoding="utf-8")
     with pytest.raises(CredentialsError) as raised:
-        resolve_credentials(options, environ=NO_METADATA, config_path=str(path))
+        chain(options, environ=NO_METADATA, config_path=str(path))
     assert words in str(raised.value)
     assert str(path) in str(raised.value)
 
 
 def test_requested_profile_without_file(missing_config: str) -> None:
     with pytest.raises(CredentialsError) as raised:
-        resolve_credentials({"profile": "prod"}, environ=NO_METADATA, config_path=missing_config)
+        chain({"profile": "prod"}, environ=NO_METADATA, config_path=missing_config)
     assert "'prod'" in str(raised.value) and missing_config in str(raised.value)
 
 
@@ -393,7 +441,7 @@ def test_requested_profile_without_file(missing_config: str) -> None:
 def test_incomplete_profiles_are_configuration_errors(tmp_path: Path, profile: t.Dict[str, t.Any], words: str) -> None:
     config_path = write_config(tmp_path, [profile])
     with pytest.raises(ConfigurationError) as raised:
-        resolve_credentials(NO_OPTIONS, environ=NO_METADATA, config_path=config_path)
+        chain(NO_OPTIONS, environ=NO_METADATA, config_path=config_path)
     assert str(raised.value).startswith("profile: ")
     assert words in str(raised.value) and config_path in str(raised.value)
 
@@ -401,7 +449,7 @@ def test_incomplete_profiles_are_configuration_errors(tmp_path: Path, profile: t
 def test_implicit_default_profile_absent_moves_on(tmp_path: Path) -> None:
     config_path = write_config(tmp_path, [ak_profile("other", "id")], current=None)
     with pytest.raises(CredentialsError) as raised:
-        resolve_credentials(NO_OPTIONS, environ=NO_METADATA, config_path=config_path)
+        chain(NO_OPTIONS, environ=NO_METADATA, config_path=config_path)
     assert "no Alibaba Cloud credentials found" in str(raised.value)
 
 
@@ -410,7 +458,7 @@ def test_implicit_default_profile_absent_moves_on(tmp_path: Path) -> None:
 
 def test_metadata_token_protected_path(missing_config: str) -> None:
     with FakeMetadata(token_required=True) as metadata:
-        credentials, region = resolve_credentials(NO_OPTIONS, environ={}, config_path=missing_config, metadata_url=metadata.url)
+        credentials, region = chain(NO_OPTIONS, environ={}, config_path=missing_config, metadata_url=metadata.url)
     assert credentials.access_key_id == "STS.EcsKeyId" and credentials.security_token == "EcsRoleToken"
     assert ROLE_NAME in credentials.source
     assert region is None
@@ -425,7 +473,7 @@ def test_metadata_token_protected_path(missing_config: str) -> None:
 
 def test_metadata_falls_back_to_plain_form(missing_config: str) -> None:
     with FakeMetadata(token_supported=False) as metadata:
-        credentials, _region = resolve_credentials(NO_OPTIONS, environ={}, config_path=missing_config, metadata_url=metadata.url)
+        credentials, _region = chain(NO_OPTIONS, environ={}, config_path=missing_config, metadata_url=metadata.url)
     assert credentials.access_key_secret == "EcsRoleSecret"
     assert [request.method for request in metadata.requests] == ["PUT", "GET", "GET"]
     assert all("x-aliyun-ecs-metadata-token" not in request.headers for request in metadata.requests[1:])
@@ -434,21 +482,21 @@ def test_metadata_falls_back_to_plain_form(missing_config: str) -> None:
 @pytest.mark.parametrize("switch", ["true", "TRUE", "True"])
 def test_metadata_plain_form_can_be_forbidden(missing_config: str, switch: str) -> None:
     with FakeMetadata(token_supported=False) as metadata, pytest.raises(CredentialsError) as raised:
-        resolve_credentials(NO_OPTIONS, environ={"ALIBABA_CLOUD_IMDSV1_DISABLED": switch}, config_path=missing_config, metadata_url=metadata.url)
+        chain(NO_OPTIONS, environ={"ALIBABA_CLOUD_IMDSV1_DISABLED": switch}, config_path=missing_config, metadata_url=metadata.url)
     assert "ALIBABA_CLOUD_IMDSV1_DISABLED" in str(raised.value)
     assert [request.method for request in metadata.requests] == ["PUT"]
 
 
 def test_metadata_role_name_from_environment(missing_config: str) -> None:
     with FakeMetadata() as metadata:
-        resolve_credentials(NO_OPTIONS, environ={"ALIBABA_CLOUD_ECS_METADATA": ROLE_NAME}, config_path=missing_config, metadata_url=metadata.url)
+        chain(NO_OPTIONS, environ={"ALIBABA_CLOUD_ECS_METADATA": ROLE_NAME}, config_path=missing_config, metadata_url=metadata.url)
     assert [request.path for request in metadata.requests] == ["/latest/api/token", "/latest/meta-data/ram/security-credentials/" + ROLE_NAME]
 
 
 @pytest.mark.parametrize("switch", ["true", "TRUE", "True"])
 def test_metadata_disabled_switch(missing_config: str, switch: str) -> None:
     with FakeMetadata() as metadata, pytest.raises(CredentialsError) as raised:
-        resolve_credentials(NO_OPTIONS, environ={"ALIBABA_CLOUD_ECS_METADATA_DISABLED": switch}, config_path=missing_config, metadata_url=metadata.url)
+        chain(NO_OPTIONS, environ={"ALIBABA_CLOUD_ECS_METADATA_DISABLED": switch}, config_path=missing_config, metadata_url=metadata.url)
     assert metadata.requests == []
     assert "skipped" in str(raised.value)
 
@@ -459,14 +507,14 @@ def test_metadata_disabled_switch(missing_config: str, switch: str) -> None:
 )
 def test_metadata_without_usable_role(missing_config: str, server_options: t.Dict[str, t.Any], words: str) -> None:
     with FakeMetadata(**server_options) as metadata, pytest.raises(CredentialsError) as raised:
-        resolve_credentials(NO_OPTIONS, environ={}, config_path=missing_config, metadata_url=metadata.url)
+        chain(NO_OPTIONS, environ={}, config_path=missing_config, metadata_url=metadata.url)
     assert words in str(raised.value)
 
 
 def test_nothing_found_lists_sources_and_fix(missing_config: str) -> None:
     metadata_url = closed_port_url()
     with pytest.raises(CredentialsError) as raised:
-        resolve_credentials(NO_OPTIONS, environ={}, config_path=missing_config, metadata_url=metadata_url)
+        chain(NO_OPTIONS, environ={}, config_path=missing_config, metadata_url=metadata_url)
     text = str(raised.value)
     for words in ("module options", "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALICLOUD_ACCESS_KEY", missing_config, "not present", metadata_url, "aliyun configure"):
         assert words in text
@@ -487,12 +535,12 @@ def test_nothing_found_lists_sources_and_fix(missing_config: str) -> None:
 )
 def test_region_resolution(tmp_path: Path, options: t.Dict[str, t.Optional[str]], environ: t.Dict[str, str], expected: t.Optional[str]) -> None:
     config_path = write_config(tmp_path, [ak_profile("default", "id"), ak_profile("bare", "id", region="")])
-    _credentials, region = resolve_credentials(options, environ=dict(NO_METADATA, **environ), config_path=config_path)
+    _credentials, region = chain(options, environ=dict(NO_METADATA, **environ), config_path=config_path)
     assert region == expected
 
 
 def test_region_is_none_without_any_source(missing_config: str) -> None:
-    _credentials, region = resolve_credentials({"access_key_id": "i", "access_key_secret": "s"}, environ=NO_METADATA, config_path=missing_config)
+    _credentials, region = chain({"access_key_id": "i", "access_key_secret": "s"}, environ=NO_METADATA, config_path=missing_config)
     assert region is None
 
 
@@ -540,33 +588,27 @@ def ram_role_config(tmp_path: Path) -> str:
     return write_config(tmp_path, [ak_profile("default", SOURCE_KEY_ID, SOURCE_SECRET, mode="RamRoleArn", ram_role_arn=ROLE_ARN)])
 
 
-class Sleeps:
-    def __init__(self) -> None:
-        self.delays = []  # type: t.List[float]
-
-    def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
-
-
-def module_transport(services: MockServices, **options: t.Any) -> Transport:
+def module_transport(monkeypatch: pytest.MonkeyPatch, services: MockServices, **options: t.Any) -> Transport:
+    """A Transport like the module's, whose requests go to services."""
+    RecordedClients(monkeypatch, services)
     options.setdefault("timeout", 7.5)
     options.setdefault("sleep", Sleeps())
-    return Transport(user_agent="seed.cloudflow/test", httpx_transport=httpx.MockTransport(services), **options)
+    return Transport(**options)
 
 
 def test_sts_assume_role_uses_the_module_transport(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     signed = []  # type: t.List[str]
-    real_signature = _http.rpc_signature
+    real_signature = _request.rpc_signature
 
     def spy(method: str, params: t.Mapping[str, str], secret: str) -> str:
         signed.append(params["Action"])
         return real_signature(method, params, secret)
 
-    # The one signing path: _http's, the same the fnf API requests use.
-    monkeypatch.setattr(_http, "rpc_signature", spy)
+    # The one signing path: _request's, the same the fnf API requests use.
+    monkeypatch.setattr(_request, "rpc_signature", spy)
     services = MockServices([sts_ok()])
-    with module_transport(services) as http:
-        credentials, _region = resolve_credentials(
+    with module_transport(monkeypatch, services) as http:
+        credentials, _region = chain(
             NO_OPTIONS, environ=NO_METADATA, config_path=ram_role_config(tmp_path), sts_endpoint="https://sts.example.test", http=http
         )
     assert credentials.access_key_id == "STS.RoleKeyId"
@@ -574,16 +616,16 @@ def test_sts_assume_role_uses_the_module_transport(tmp_path: Path, monkeypatch: 
     (request,) = services.requests
     assert request.method == "GET" and str(request.url).startswith("https://sts.example.test/?")
     assert request.extensions["timeout"] == {"connect": 7.5, "read": 7.5, "write": 7.5, "pool": 7.5}
-    assert request.headers["user-agent"] == "seed.cloudflow/test"
+    assert request.headers["user-agent"] == USER_AGENT
     assert services.sts_params[0]["Version"] == "2015-04-01"
 
 
-def test_sts_assume_role_follows_the_retry_policy(tmp_path: Path) -> None:
+def test_sts_assume_role_follows_the_retry_policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     throttled = httpx.Response(503, json={"Code": "ServiceUnavailable", "Message": "busy", "RequestId": "STS-503"})
     services = MockServices([httpx.ConnectError("refused"), throttled, sts_ok()])
     sleeps = Sleeps()
-    with module_transport(services, retry=RetryPolicy(max_retries=2), sleep=sleeps) as http:
-        credentials, _region = resolve_credentials(
+    with module_transport(monkeypatch, services, retry=RetryPolicy(max_retries=2), sleep=sleeps) as http:
+        credentials, _region = chain(
             NO_OPTIONS, environ=NO_METADATA, config_path=ram_role_config(tmp_path), sts_endpoint="https://sts.example.test", http=http
         )
     assert credentials.security_token == "RoleToken"
@@ -592,29 +634,29 @@ def test_sts_assume_role_follows_the_retry_policy(tmp_path: Path) -> None:
     assert len({params["SignatureNonce"] for params in services.sts_params}) == 3
 
 
-def test_sts_transport_failure_names_the_endpoint_and_action(tmp_path: Path) -> None:
+def test_sts_transport_failure_names_the_endpoint_and_action(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     services = MockServices([httpx.ConnectTimeout("timed out")])
-    with module_transport(services, retry=RetryPolicy(max_retries=1)) as http, pytest.raises(CredentialsError) as raised:
-        resolve_credentials(NO_OPTIONS, environ=NO_METADATA, config_path=ram_role_config(tmp_path), sts_endpoint="https://sts.example.test", http=http)
+    with module_transport(monkeypatch, services, retry=RetryPolicy(max_retries=1)) as http, pytest.raises(CredentialsError) as raised:
+        chain(NO_OPTIONS, environ=NO_METADATA, config_path=ram_role_config(tmp_path), sts_endpoint="https://sts.example.test", http=http)
     text = str(raised.value)
     assert "AssumeRole failed: could not reach https://sts.example.test after 2 attempts: ConnectTimeout" in text
     assert SOURCE_SECRET not in text and "Signature" not in text
 
 
-def test_sts_certificate_failure_is_not_retried(tmp_path: Path) -> None:
+def test_sts_certificate_failure_is_not_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     error = httpx.ConnectError("TLS handshake failed")
     error.__cause__ = ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] self-signed certificate")
     services = MockServices([error])
-    with module_transport(services, retry=RetryPolicy(max_retries=5)) as http, pytest.raises(CredentialsError) as raised:
-        resolve_credentials(NO_OPTIONS, environ=NO_METADATA, config_path=ram_role_config(tmp_path), sts_endpoint="https://sts.example.test", http=http)
+    with module_transport(monkeypatch, services, retry=RetryPolicy(max_retries=5)) as http, pytest.raises(CredentialsError) as raised:
+        chain(NO_OPTIONS, environ=NO_METADATA, config_path=ram_role_config(tmp_path), sts_endpoint="https://sts.example.test", http=http)
     assert len(services.requests) == 1
     assert "validate_certs" in str(raised.value)
 
 
-def test_metadata_requests_use_the_module_transport(missing_config: str) -> None:
+def test_metadata_requests_use_the_module_transport(missing_config: str, monkeypatch: pytest.MonkeyPatch) -> None:
     services = MockServices(metadata=FakeMetadata(token_required=True))
-    with module_transport(services, timeout=12) as http:
-        credentials, _region = resolve_credentials(
+    with module_transport(monkeypatch, services, timeout=12) as http:
+        credentials, _region = chain(
             NO_OPTIONS, environ={}, config_path=missing_config, metadata_url="http://100.100.100.200", http=http
         )
     assert credentials.access_key_id == "STS.EcsKeyId"
@@ -626,19 +668,20 @@ def test_metadata_requests_use_the_module_transport(missing_config: str) -> None
     for request in services.requests:
         # The module's timeout; only the connect phase is cut short, since off ECS nothing answers there.
         assert request.extensions["timeout"] == {"connect": 1.0, "read": 12, "write": 12, "pool": 12}
-        assert request.headers["user-agent"] == "seed.cloudflow/test"
+        assert request.headers["user-agent"] == USER_AGENT
 
 
-def test_metadata_is_not_retried_and_names_its_endpoint(missing_config: str) -> None:
+def test_metadata_is_not_retried_and_names_its_endpoint(missing_config: str, monkeypatch: pytest.MonkeyPatch) -> None:
     seen = []  # type: t.List[httpx.Request]
 
     def refuse(request: httpx.Request) -> httpx.Response:
         seen.append(request)
         raise httpx.ConnectError("[Errno 113] No route to host")
 
-    http = Transport(user_agent="seed.cloudflow/test", timeout=5, retry=RetryPolicy(max_retries=6), httpx_transport=httpx.MockTransport(refuse), sleep=Sleeps())
+    RecordedClients(monkeypatch, refuse)
+    http = Transport(timeout=5, retry=RetryPolicy(max_retries=6), sleep=Sleeps())
     with http, pytest.raises(CredentialsError) as raised:
-        resolve_credentials(NO_OPTIONS, environ={}, config_path=missing_config, metadata_url="http://100.100.100.200", http=http)
+        chain(NO_OPTIONS, environ={}, config_path=missing_config, metadata_url="http://100.100.100.200", http=http)
     # The token request, then the role listing in the plain form: one attempt each.
     assert [request.method for request in seen] == ["PUT", "GET"]
     assert "could not reach http://100.100.100.200 after 1 attempt: ConnectError" in str(raised.value)
@@ -646,30 +689,15 @@ def test_metadata_is_not_retried_and_names_its_endpoint(missing_config: str) -> 
 
 @pytest.mark.parametrize("validate_certs", [True, False])
 def test_validate_certs_reaches_sts_and_metadata(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, validate_certs: bool) -> None:
-    built = []  # type: t.List[t.Dict[str, t.Any]]
     services = MockServices([sts_ok()], metadata=FakeMetadata())
-    real_client = httpx.Client
-
-    def recording_client(**options: t.Any) -> httpx.Client:
-        built.append(dict(options))
-        options["transport"] = httpx.MockTransport(services)
-        return real_client(**options)
-
-    monkeypatch.setattr(_http.httpx, "Client", recording_client)
-    http = Transport(user_agent="seed.cloudflow/test", timeout=9, validate_certs=validate_certs)
+    clients = RecordedClients(monkeypatch, services)
+    http = Transport(timeout=9, validate_certs=validate_certs)
     with http:
-        resolve_credentials(NO_OPTIONS, environ=NO_METADATA, config_path=ram_role_config(tmp_path), sts_endpoint="https://sts.example.test", http=http)
-        resolve_credentials(NO_OPTIONS, environ={}, config_path=str(tmp_path / "none.json"), metadata_url="https://metadata.example.test", http=http)
+        chain(NO_OPTIONS, environ=NO_METADATA, config_path=ram_role_config(tmp_path), sts_endpoint="https://sts.example.test", http=http)
+        chain(NO_OPTIONS, environ={}, config_path=str(tmp_path / "none.json"), metadata_url="https://metadata.example.test", http=http)
     assert [request.url.host for request in services.requests] == ["sts.example.test"] + ["metadata.example.test"] * 3
     # One https client, shared by both, built with the module's certificate option.
-    assert [options["verify"] for options in built] == [validate_certs]
-
-
-def test_without_a_transport_one_attempt_with_the_given_timeout(tmp_path: Path) -> None:
-    with FakeSts({SOURCE_KEY_ID: SOURCE_SECRET}) as sts:
-        resolve_credentials(NO_OPTIONS, environ=NO_METADATA, config_path=ram_role_config(tmp_path), sts_endpoint=sts.url, timeout=2.0)
-    assert len(sts.params) == 1
-    assert sts.requests[0].headers["user-agent"].startswith("seed.cloudflow/")
+    assert [options["verify"] for options in clients.options] == [validate_certs]
 
 
 # --- region without any request ------------------------------------------------------------------
@@ -689,4 +717,5 @@ def test_resolve_region_reads_only_local_sources(
     tmp_path: Path, options: t.Dict[str, t.Optional[str]], environ: t.Dict[str, str], expected: t.Optional[str]
 ) -> None:
     config_path = write_config(tmp_path, [ak_profile("default", "id"), ak_profile("bare", "id", region="")])
-    assert resolve_region(options, environ=environ, config_path=config_path) == expected
+    # resolve() has no Transport to send with: the region comes from the options, the environment and the profile file.
+    assert _connection.resolve(params(**options), environ=environ, config_path=config_path).region == expected

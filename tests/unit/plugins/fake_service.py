@@ -120,18 +120,15 @@ class FakeCloudFlow:
         return schedule
 
     def add_execution(self, flow: str, name: str, status: str = "Running", input_text: t.Optional[str] = None,
-                      started_time: str = CREATED_TIME, finish_after: t.Optional[float] = None, stop_lands: bool = True) -> dict[str, t.Any]:
-        """An execution; with finish_after it succeeds by itself that many fake seconds from now; with stop_lands=False
-        a StopExecution is accepted but never takes effect."""
+                      started_time: str = CREATED_TIME, finish_after: t.Optional[float] = None) -> dict[str, t.Any]:
+        """An execution; with finish_after it succeeds by itself that many fake seconds from now."""
         record = self.add_flow(flow)
         execution = {"Name": name, "FlowName": flow, "FlowDefinition": record["Definition"], "Status": status,
                      "Input": input_text or "", "Output": "", "StartedTime": started_time,
                      "StoppedTime": STOPPED_TIME if status in TERMINAL else ""}
         self.flows[flow]["executions"][name] = execution
         if finish_after is not None:
-            self.flows[flow]["finish_at"][name] = self.clock.now + finish_after
-        if not stop_lands:
-            self.flows[flow]["ignores_stop"].add(name)
+            self.finish_after(flow, name, finish_after)
         return execution
 
     def add_executions(self, flow: str, statuses: t.Mapping[str, str]) -> None:
@@ -147,6 +144,14 @@ class FakeCloudFlow:
     def meanwhile(self, action: str, change: t.Callable[[], None], target: t.Optional[str] = None) -> None:
         """A race: change (another client's doing) is applied just before the next call of the action (for target)."""
         self.races.setdefault((action, target), []).append(change)
+
+    def finish_after(self, flow: str, name: str, seconds: float) -> None:
+        """The execution succeeds by itself that many fake seconds from now (unless it ends before)."""
+        self.flows[flow]["finish_at"][name] = self.clock.now + seconds
+
+    def never_stops(self, flow: str, name: str) -> None:
+        """StopExecution is accepted for the execution but never takes effect."""
+        self.flows[flow]["ignores_stop"].add(name)
 
     def finish(self, flow: str, name: str, status: str = "Succeeded") -> None:
         """The execution ends by itself, now."""

@@ -10,6 +10,7 @@ import typing as t
 
 import pytest
 
+from ansible_collections.seed.cloudflow.plugins.module_utils._client import iterate_pages
 from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ApiError
 from ansible_collections.seed.cloudflow.plugins.module_utils._executions import (
     execution_history,
@@ -18,27 +19,9 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._executions import 
     request_start,
     request_stop,
 )
-from ansible_collections.seed.cloudflow.plugins.module_utils._http import iterate_pages
-from ansible_collections.seed.cloudflow.tests.unit.plugins.module_utils.paging_client import RepeatingTokenClient
+from ansible_collections.seed.cloudflow.tests.unit.plugins.fake_service import FakeCloudFlow
 
-
-class ScriptedClient:
-    """Answers each action with the next scripted reply (a dict) or raises it (an ApiError)."""
-
-    def __init__(self, script: dict[str, list[t.Any]]) -> None:
-        self.script = script
-        self.actions: list[str] = []
-
-    def call(self, action: str, params: t.Mapping[str, t.Any], *, read_timeout: t.Optional[float] = None) -> dict[str, t.Any]:
-        self.actions.append(action)
-        reply = self.script[action].pop(0)
-        if isinstance(reply, ApiError):
-            raise reply
-        return reply
-
-
-def execution(status: str) -> dict[str, t.Any]:
-    return {"Name": "run-1", "FlowName": "flow", "Status": status}
+FLOW = "flow"
 
 
 def completed(attempts: int) -> ApiError:
@@ -46,8 +29,12 @@ def completed(attempts: int) -> ApiError:
 
 
 def test_a_stop_that_is_accepted_is_ours() -> None:
-    client = ScriptedClient({"StopExecution": [execution("Running")]})
-    assert request_stop(client, "flow", "run-1") == (True, execution("Running"))  # type: ignore[arg-type]
+    service = FakeCloudFlow(stop_delay=5.0)
+    service.add_execution(FLOW, "run-1")
+    stopped_by_us, found = request_stop(service, FLOW, "run-1")  # type: ignore[arg-type]
+    # The service applies a stop asynchronously: its answer may still say Running.
+    assert stopped_by_us is True and (found["Name"], found["Status"]) == ("run-1", "Running")
+    assert service.actions() == ["StopExecution"]
 
 
 @pytest.mark.parametrize(
@@ -60,26 +47,29 @@ def test_a_stop_that_is_accepted_is_ours() -> None:
     ],
 )
 def test_already_completed_is_a_race_unless_an_earlier_attempt_stopped_it(attempts: int, status: str, ours: bool) -> None:
-    client = ScriptedClient({"StopExecution": [completed(attempts)], "DescribeExecution": [execution(status)]})
-    stopped_by_us, found = request_stop(client, "flow", "run-1")  # type: ignore[arg-type]
+    service = FakeCloudFlow()
+    service.add_execution(FLOW, "run-1", status)
+    service.inject("StopExecution", completed(attempts))
+    stopped_by_us, found = request_stop(service, FLOW, "run-1")  # type: ignore[arg-type]
     assert stopped_by_us is ours
     assert found["Status"] == status
-    assert client.actions == ["StopExecution", "DescribeExecution"]
+    assert service.actions() == ["StopExecution", "DescribeExecution"]
 
 
 def test_other_stop_errors_propagate() -> None:
-    error = ApiError("StopExecution", 404, "ExecutionNotExists", "does not exist", "req-2")
-    client = ScriptedClient({"StopExecution": [error]})
+    service = FakeCloudFlow()
+    service.add_flow(FLOW)
     with pytest.raises(ApiError) as raised:
-        request_stop(client, "flow", "run-1")  # type: ignore[arg-type]
+        request_stop(service, FLOW, "run-1")  # type: ignore[arg-type]
     assert raised.value.code == "ExecutionNotExists"
 
 
 @pytest.mark.parametrize("attempts, ours", [(1, False), (2, True)])
 def test_already_exists_on_start_is_ours_only_after_a_retry(attempts: int, ours: bool) -> None:
-    exists = ApiError("StartExecution", 400, "ExecutionAlreadyExists", "already exists", "req-3", attempts=attempts)
-    client = ScriptedClient({"StartExecution": [exists], "DescribeExecution": [execution("Succeeded")]})
-    started_by_us, found = request_start(client, "flow", "run-1", '{"a":1}')  # type: ignore[arg-type]
+    service = FakeCloudFlow()
+    service.add_execution(FLOW, "run-1", "Succeeded")
+    service.inject("StartExecution", ApiError("StartExecution", 400, "ExecutionAlreadyExists", "already exists", "req-3", attempts=attempts))
+    started_by_us, found = request_start(service, FLOW, "run-1", '{"a":1}')  # type: ignore[arg-type]
     assert started_by_us is ours
     assert found["Status"] == "Succeeded"
 
@@ -88,25 +78,31 @@ def test_already_exists_on_start_is_ours_only_after_a_retry(attempts: int, ours:
 # paging: a NextToken that does not advance ends the listing instead of repeating the same call
 
 
+def stuck_service(token: str, statuses: dict[str, str]) -> FakeCloudFlow:
+    service = FakeCloudFlow(page_size=1, stuck_token=token, call_limit=5)
+    service.add_executions(FLOW, statuses)
+    return service
+
+
 def test_list_executions_stops_when_the_service_repeats_a_token() -> None:
-    client = RepeatingTokenClient("Executions", "page-2")
-    assert [execution["Name"] for execution in list_executions(client, "flow", "Running")] == ["a", "a"]  # type: ignore[arg-type]
-    assert [params.get("NextToken") for _action, params in client.calls] == [None, "page-2"]
+    service = stuck_service("page-2", {"a": "Running", "b": "Running"})
+    assert [execution["Name"] for execution in list_executions(service, FLOW, "Running")] == ["a", "a"]  # type: ignore[arg-type]
+    assert [params.get("NextToken") for params in service.sent("ListExecutions")] == [None, "page-2"]
 
 
 def test_the_in_progress_listing_stops_when_the_service_repeats_a_token() -> None:
-    client = RepeatingTokenClient("Executions", "page-2")
-    assert [execution["Name"] for execution in list_in_progress_executions(client, "flow")] == ["a"]  # type: ignore[arg-type]
+    service = stuck_service("page-2", {"a": "Starting", "b": "Starting", "c": "Running", "d": "Running"})
+    assert [execution["Name"] for execution in list_in_progress_executions(service, FLOW)] == ["a", "c"]  # type: ignore[arg-type]
     # two passes (Starting, Running), two calls each
-    assert [(params["Status"], params.get("NextToken")) for _action, params in client.calls] == [
+    assert [(params["Status"], params.get("NextToken")) for params in service.sent("ListExecutions")] == [
         ("Starting", None), ("Starting", "page-2"), ("Running", None), ("Running", "page-2"),
     ]
 
 
 def test_execution_history_stops_when_the_service_repeats_a_token() -> None:
-    client = RepeatingTokenClient("Events", "7")
-    assert len(execution_history(client, "flow", "run-1")) == 2  # type: ignore[arg-type]
-    assert len(client.calls) == 2
+    service = stuck_service("7", {"a": "Succeeded"})  # two events: started, succeeded
+    assert len(execution_history(service, FLOW, "a")) == 2  # type: ignore[arg-type]
+    assert [params.get("NextToken") for params in service.sent("GetExecutionHistory")] == [None, "7"]
 
 
 class PagedClient:

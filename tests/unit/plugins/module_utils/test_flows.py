@@ -13,11 +13,8 @@ import pytest
 import yaml
 
 from ansible_collections.seed.cloudflow.plugins.module_utils import _flows
-from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ApiError, ConfigurationError
+from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ApiError, ConfigurationError, DeleteWaitTimeout, FlowBusy, FlowRemovalError
 from ansible_collections.seed.cloudflow.plugins.module_utils._flows import (
-    DeleteWaitTimeout,
-    FlowBusy,
-    FlowRemovalError,
     FlowSpec,
     create_flow,
     definition_text,
@@ -34,8 +31,7 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._flows import (
     same_definition,
     wait_until_deleted,
 )
-from ansible_collections.seed.cloudflow.tests.unit.plugins.module_utils.paging_client import RepeatingTokenClient
-from ansible_collections.seed.cloudflow.tests.unit.plugins.modules.flow_service import FakeFlows
+from ansible_collections.seed.cloudflow.tests.unit.plugins.fake_service import FakeClock, FakeCloudFlow
 
 LEGACY_YAML = """\
 version: v1
@@ -276,10 +272,10 @@ def test_diff_text_is_yaml_with_the_definition_as_a_literal_block() -> None:
 
 
 def test_list_flows_follows_next_token_and_filters_by_prefix() -> None:
-    service = FakeFlows(page_size=3)
+    service = FakeCloudFlow(page_size=3)
     for index in range(8):
-        service.add("etl-{0}".format(index))
-    service.add("report")
+        service.add_flow("etl-{0}".format(index))
+    service.add_flow("report")
     assert [flow["Name"] for flow in list_flows(service)] == ["etl-{0}".format(index) for index in range(8)] + ["report"]
     assert service.actions().count("ListFlows") == 3
     assert service.sent("ListFlows")[0]["Limit"] == _flows.LIST_FLOWS_PAGE_SIZE
@@ -287,14 +283,16 @@ def test_list_flows_follows_next_token_and_filters_by_prefix() -> None:
 
 
 def test_list_flows_stops_when_the_service_repeats_a_token() -> None:
-    client = RepeatingTokenClient("Flows", "etl-9")
-    assert [flow["Name"] for flow in list_flows(client)] == ["a", "a"]  # type: ignore[arg-type]
-    assert [params.get("NextToken") for _action, params in client.calls] == [None, "etl-9"]
+    service = FakeCloudFlow(page_size=1, stuck_token="etl-9", call_limit=5)
+    service.add_flow("a")
+    service.add_flow("b")
+    assert [flow["Name"] for flow in list_flows(service)] == ["a", "a"]  # type: ignore[arg-type]
+    assert [params.get("NextToken") for params in service.sent("ListFlows")] == [None, "etl-9"]
 
 
 def test_create_flow_on_a_retried_already_exists_reads_the_flow_back() -> None:
-    service = FakeFlows()
-    service.add("etl")
+    service = FakeCloudFlow()
+    service.add_flow("etl")
     service.inject("CreateFlow", ApiError("CreateFlow", 409, "FlowAlreadyExists", "exists", "req", attempts=2))
     assert create_flow(service, {"Name": "etl"})["Id"] == "flow-id-1"
     service.inject("CreateFlow", ApiError("CreateFlow", 409, "FlowAlreadyExists", "exists", "req", attempts=1))
@@ -303,30 +301,17 @@ def test_create_flow_on_a_retried_already_exists_reads_the_flow_back() -> None:
 
 
 def test_delete_flow_reports_whether_this_request_deleted_it() -> None:
-    service = FakeFlows()
-    service.add("etl")
+    service = FakeCloudFlow()
+    service.add_flow("etl")
     assert delete_flow(service, "etl") is True
     assert delete_flow(service, "etl") is False
     service.inject("DeleteFlow", ApiError("DeleteFlow", 404, "FlowNotExists", "gone", "req", attempts=3))
     assert delete_flow(service, "etl") is True
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 def test_wait_until_deleted_polls_until_flow_not_exists() -> None:
-    service = FakeFlows(delete_reads=3)
-    service.add("etl")
+    service = FakeCloudFlow(delete_reads=3)
+    service.add_flow("etl")
     delete_flow(service, "etl")
     clock = FakeClock()
     wait_until_deleted(service, "etl", 30, clock=clock, sleep=clock.sleep)
@@ -336,8 +321,8 @@ def test_wait_until_deleted_polls_until_flow_not_exists() -> None:
 
 
 def test_wait_until_deleted_times_out() -> None:
-    service = FakeFlows(delete_reads=100)
-    service.add("etl")
+    service = FakeCloudFlow(delete_reads=100)
+    service.add_flow("etl")
     delete_flow(service, "etl")
     clock = FakeClock()
     with pytest.raises(DeleteWaitTimeout, match="Timed out after 2.5 seconds waiting for flow 'etl' to be deleted"):
@@ -349,22 +334,20 @@ def test_wait_until_deleted_times_out() -> None:
 # removal
 
 
-def busy_service() -> FakeFlows:
-    service = FakeFlows()
-    flow = service.add("etl")
+def busy_service() -> FakeCloudFlow:
+    service = FakeCloudFlow()
     service.add_execution("etl", "run-1", "Running")
     service.add_execution("etl", "run-2", "Starting")
     service.add_execution("etl", "old", "Succeeded")
-    service.schedules["etl"] = ["nightly", "hourly"]
-    service.calls.clear()
-    assert flow
+    service.add_schedule("etl", "nightly")
+    service.add_schedule("etl", "hourly")
     return service
 
 
 def test_removal_without_force_refuses_busy_flows_listing_them_and_writing_nothing() -> None:
     service = busy_service()
     with pytest.raises(FlowBusy) as raised:
-        remove_flow(service, service.flows["etl"])
+        remove_flow(service, service.record("etl"))
     assert "2 execution(s) in progress" in str(raised.value)
     assert "run-1 (Running)" in str(raised.value) and "run-2 (Starting)" in str(raised.value)
     assert sorted(entry["name"] for entry in raised.value.executions) == ["run-1", "run-2"]
@@ -373,9 +356,8 @@ def test_removal_without_force_refuses_busy_flows_listing_them_and_writing_nothi
 
 def test_forced_removal_stops_then_deletes_schedules_then_the_flow() -> None:
     service = busy_service()
-    removal = remove_flow(service, service.flows["etl"], force=True, cause="bye")
-    writes = service.writes()
-    assert writes == ["StopExecution", "StopExecution", "DeleteSchedule", "DeleteSchedule", "DeleteFlow"]
+    removal = remove_flow(service, service.record("etl"), force=True, cause="bye")
+    assert service.write_actions() == ["StopExecution", "StopExecution", "DeleteSchedule", "DeleteSchedule", "DeleteFlow"]
     assert {params["Cause"] for params in service.sent("StopExecution")} == {"bye"}
     assert removal.deleted_schedules == ["nightly", "hourly"]
     assert removal.flow_deleted and removal.changed
@@ -384,7 +366,7 @@ def test_forced_removal_stops_then_deletes_schedules_then_the_flow() -> None:
 
 def test_forced_removal_in_check_mode_only_reads_and_says_what_it_would_do() -> None:
     service = busy_service()
-    removal = remove_flow(service, service.flows["etl"], force=True, check_mode=True)
+    removal = remove_flow(service, service.record("etl"), force=True, check_mode=True)
     assert service.writes() == []
     assert sorted(entry["name"] for entry in removal.executions) == ["run-1", "run-2"]
     assert removal.schedules == ["nightly", "hourly"] and removal.deleted_schedules == []
@@ -394,7 +376,7 @@ def test_a_failure_after_a_change_reports_what_was_done() -> None:
     service = busy_service()
     service.inject("DeleteFlow", ApiError("DeleteFlow", 409, "ConcurrentUpdateError", "Update conflict, please retry.", "req-9", attempts=7))
     with pytest.raises(FlowRemovalError) as raised:
-        remove_flow(service, service.flows["etl"], force=True)
+        remove_flow(service, service.record("etl"), force=True)
     assert raised.value.removal.deleted_schedules == ["nightly", "hourly"]
     assert raised.value.removal.changed and not raised.value.removal.flow_deleted
     assert raised.value.error is not None and raised.value.error.code == "ConcurrentUpdateError"
@@ -402,18 +384,18 @@ def test_a_failure_after_a_change_reports_what_was_done() -> None:
 
 
 def test_a_first_step_failure_is_the_service_error_itself() -> None:
-    service = FakeFlows()
-    service.add("etl")
+    service = FakeCloudFlow()
+    service.add_flow("etl")
     service.inject("ListSchedules", ApiError("ListSchedules", 500, "InternalServerError", "boom", "req-5"))
     with pytest.raises(ApiError, match="InternalServerError"):
-        remove_flow(service, service.flows["etl"])
+        remove_flow(service, service.record("etl"))
     assert service.writes() == []
 
 
 def test_removal_wait_timeout_keeps_the_record_of_the_deletion() -> None:
-    service = FakeFlows(delete_reads=100)
-    service.add("etl")
+    service = FakeCloudFlow(delete_reads=100)
+    service.add_flow("etl")
     clock = FakeClock()
     with pytest.raises(FlowRemovalError) as raised:
-        remove_flow(service, service.flows["etl"], wait=True, wait_timeout=2, clock=clock, sleep=clock.sleep)
+        remove_flow(service, service.record("etl"), wait=True, wait_timeout=2, clock=clock, sleep=clock.sleep)
     assert raised.value.removal.flow_deleted and "Timed out after 2 seconds" in str(raised.value)

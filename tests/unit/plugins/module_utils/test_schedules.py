@@ -19,7 +19,7 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._schedules import (
     schedule_result,
     update_schedule,
 )
-from ansible_collections.seed.cloudflow.tests.unit.plugins.module_utils.paging_client import RepeatingTokenClient
+from ansible_collections.seed.cloudflow.tests.unit.plugins.fake_service import FakeCloudFlow
 
 
 class ScriptedClient:
@@ -88,9 +88,11 @@ def test_list_follows_next_token_with_the_largest_page() -> None:
 
 def test_list_stops_when_the_service_echoes_the_token_it_was_sent() -> None:
     # ListSchedules documents its NextToken as the flow's name: a token that does not advance ends the listing.
-    client = RepeatingTokenClient("Schedules", "flow")
-    assert [schedule["ScheduleName"] for schedule in list_schedules(client, "flow")] == ["a", "a"]  # type: ignore[arg-type]
-    assert client.calls == [
+    service = FakeCloudFlow(page_size=1, stuck_token="flow", call_limit=5)
+    service.add_schedule("flow", "a")
+    service.add_schedule("flow", "b")
+    assert [schedule["ScheduleName"] for schedule in list_schedules(service, "flow")] == ["a", "a"]  # type: ignore[arg-type]
+    assert service.calls == [
         ("ListSchedules", {"FlowName": "flow", "Limit": 1000}),
         ("ListSchedules", {"FlowName": "flow", "Limit": 1000, "NextToken": "flow"}),
     ]

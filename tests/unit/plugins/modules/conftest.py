@@ -2,21 +2,24 @@
 # Copyright (c) seed.cloudflow contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Fixtures for module unit tests: module arguments on every ansible-core, captured exits, a fake CloudFlow service."""
+"""Fixtures for module unit tests: module arguments on every ansible-core, captured exits, a clean environment and the
+fake CloudFlow service behind the module runner."""
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import json
 import typing as t
+from pathlib import Path
 
 import pytest
 
 from ansible.module_utils import basic
 
-from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ApiError
-from ansible_collections.seed.cloudflow.plugins.module_utils._module import CloudFlowModule
+from ansible_collections.seed.cloudflow.plugins.module_utils import _credentials, _module
+from ansible_collections.seed.cloudflow.plugins.module_utils._connection import ENDPOINT_ENV
+from ansible_collections.seed.cloudflow.plugins.module_utils._credentials import ENV_KEY_FAMILIES, ENV_PROFILE_NAMES, ENV_REGION_NAMES
+from ansible_collections.seed.cloudflow.tests.unit.plugins.fake_service import FakeCloudFlow
 
 try:
     from ansible.module_utils.testing import patch_module_args
@@ -70,114 +73,32 @@ def module_exits(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# a fake service behind CloudFlowModule.client()
+# the environment and the service a module run sees
 
-TERMINAL = ("Stopped", "Succeeded", "Failed", "TimedOut")
+# Every variable the connection is resolved from; none of the machine running the tests leaks in.
+CONNECTION_VARIABLES = tuple(name for names in ENV_KEY_FAMILIES for name in names) + ENV_PROFILE_NAMES + ENV_REGION_NAMES + (ENDPOINT_ENV,)
+REGION = "cn-hangzhou"
 
 
-class FakeClient:
-    """Answers CloudFlowClient.call() from an in-memory table of one flow's executions and records every call."""
-
-    def __init__(self, flow_name: str = "flow", executions: t.Optional[dict[str, str]] = None, *, race: bool = False,
-                 failing_stops: t.Iterable[str] = (), page_size: t.Optional[int] = None) -> None:
-        self.flow_name = flow_name
-        self.executions: dict[str, dict[str, t.Any]] = {}
-        for index, (name, status) in enumerate((executions or {}).items()):
-            self.add(name, status, started_time="2024-05-01T00:{0:02d}:00.000Z".format(index))
-        self.race = race
-        self.failing_stops = set(failing_stops)
-        self.page_size = page_size
-        self.calls: list[tuple[str, dict[str, t.Any]]] = []
-        self.closed = False
-
-    def add(self, name: str, status: str, started_time: str = "2024-05-01T00:00:00.000Z", input_text: t.Optional[str] = None) -> None:
-        self.executions[name] = {
-            "Name": name, "FlowName": self.flow_name, "Status": status, "StartedTime": started_time,
-            "StoppedTime": "" if status not in TERMINAL else "2024-05-01T01:00:00.000Z", "Input": input_text or "",
-            "Output": "", "FlowDefinition": "version: v1",
-        }
-
-    # the client interface the modules use
-    def __enter__(self) -> FakeClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.closed = True
-
-    def actions(self) -> list[str]:
-        return [action for action, _params in self.calls]
-
-    def writes(self) -> list[str]:
-        return [action for action in self.actions() if action not in ("DescribeExecution", "ListExecutions", "GetExecutionHistory")]
-
-    def call(self, action: str, params: t.Mapping[str, t.Any], *, read_timeout: t.Optional[float] = None) -> dict[str, t.Any]:
-        self.calls.append((action, {key: value for key, value in params.items() if value is not None}))
-        if params.get("FlowName") != self.flow_name:
-            raise ApiError(action, 400, "FlowNotExists", "flow {0} does not exist".format(params.get("FlowName")), "req-flow")
-        handler = getattr(self, "_" + action)
-        return handler(params)
-
-    def _execution(self, action: str, params: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
-        execution = self.executions.get(params["ExecutionName"])
-        if execution is None:
-            raise ApiError(action, 400, "ExecutionNotExists", "execution does not exist", "req-missing")
-        return execution
-
-    def _DescribeExecution(self, params: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
-        execution = self._execution("DescribeExecution", params)
-        reply = copy.deepcopy(execution)
-        if self.race and execution["Status"] in ("Starting", "Running"):
-            execution["Status"] = "Succeeded"  # finishes right after this read
-        return reply
-
-    def _StopExecution(self, params: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
-        execution = self._execution("StopExecution", params)
-        if params["ExecutionName"] in self.failing_stops:
-            raise ApiError("StopExecution", 500, "InternalServerError", "the service failed", "req-500", attempts=7)
-        if execution["Status"] in TERMINAL:
-            raise ApiError("StopExecution", 400, "ExecutionAlreadyCompleted", "already completed", "req-done")
-        execution["Status"] = "Stopped"
-        execution["StoppedTime"] = "2024-05-01T02:00:00.000Z"
-        return copy.deepcopy(execution)
-
-    def _StartExecution(self, params: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
-        if params["ExecutionName"] in self.executions:
-            raise ApiError("StartExecution", 400, "ExecutionAlreadyExists", "already exists", "req-exists")
-        self.add(params["ExecutionName"], "Running", input_text=params.get("Input"))
-        return copy.deepcopy(self.executions[params["ExecutionName"]])
-
-    def _ListExecutions(self, params: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
-        selected = [
-            execution for execution in self.executions.values()
-            if (not params.get("Status") or execution["Status"] == params["Status"])
-            and execution["Name"].startswith(params.get("ExecutionNamePrefix") or "")
-            and (not params.get("StartedTimeBegin") or execution["StartedTime"] >= params["StartedTimeBegin"])
-            and (not params.get("StartedTimeEnd") or execution["StartedTime"] <= params["StartedTimeEnd"])
-        ]
-        size = self.page_size or int(params.get("Limit") or 99)
-        start = int(params.get("NextToken") or 0)
-        page = selected[start:start + size]
-        next_token = str(start + size) if start + size < len(selected) else None
-        return {"Executions": copy.deepcopy(page), "NextToken": next_token}
-
-    def _GetExecutionHistory(self, params: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
-        self._execution("GetExecutionHistory", params)
-        return {"Events": [
-            {"EventId": 1, "ScheduleEventId": 0, "Type": "ExecutionStarted", "StepName": "", "Time": "2024-05-01T00:00:00.000Z",
-             "EventDetail": '{"input": {}}'},
-        ]}
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No connection variable from the machine running the tests, and the aliyun CLI profile file under tmp_path
+    (absent until a test writes it); returns its path."""
+    for name in CONNECTION_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    config_path = tmp_path / "config.json"
+    monkeypatch.setattr(_credentials, "default_config_path", lambda: str(config_path))
+    return config_path
 
 
 @pytest.fixture
-def fake_service(monkeypatch: pytest.MonkeyPatch, module_exits: None) -> t.Callable[..., FakeClient]:
-    """Make CloudFlowModule.client() return a FakeClient built with the given arguments."""
-
-    def install(*args: t.Any, **kwargs: t.Any) -> FakeClient:
-        client = FakeClient(*args, **kwargs)
-        monkeypatch.setattr(CloudFlowModule, "client", lambda self: client)
-        return client
-
-    return install
+def service(monkeypatch: pytest.MonkeyPatch, module_exits: None) -> FakeCloudFlow:
+    """The FakeCloudFlow behind every module run of the test: the runner resolves the connection as usual (the region
+    comes from ALIBABA_CLOUD_REGION_ID unless the task sets one), then _module.open_client hands out the fake."""
+    fake = FakeCloudFlow()
+    monkeypatch.setenv("ALIBABA_CLOUD_REGION_ID", REGION)
+    monkeypatch.setattr(_module, "open_client", lambda module, connection: fake)
+    return fake
 
 
 @pytest.fixture

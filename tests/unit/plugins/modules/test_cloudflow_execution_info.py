@@ -10,6 +10,7 @@ import typing as t
 import pytest
 
 from ansible_collections.seed.cloudflow.plugins.modules import cloudflow_execution_info
+from ansible_collections.seed.cloudflow.tests.unit.plugins.fake_service import FakeCloudFlow
 
 FLOW = "flow"
 
@@ -32,46 +33,46 @@ FLOW = "flow"
     ({"timeout": 0}, "timeout"),
     ({"access_key_secret": "secret-value"}, "access_key_id"),
 ])
-def test_invalid_arguments_fail_naming_the_option_before_any_call(run_main, fake_service, given: dict[str, t.Any], option: str) -> None:
-    client = fake_service(FLOW, {"run-1": "Running"})
+def test_invalid_arguments_fail_naming_the_option_before_any_call(run_main, service: FakeCloudFlow, given: dict[str, t.Any], option: str) -> None:
+    service.add_executions(FLOW, {"run-1": "Running"})
     result = run_main(cloudflow_execution_info.main, dict({"flow_name": FLOW}, **given))
     assert result["failed"], result
     assert option in result["msg"]
     assert "secret-value" not in result["msg"]
-    assert client.calls == []
+    assert service.calls == []
 
 
-def test_read_one_by_name(run_main, fake_service) -> None:
-    client = fake_service(FLOW, {"run-1": "Running", "run-2": "Succeeded"})
+def test_read_one_by_name(run_main, service: FakeCloudFlow) -> None:
+    service.add_executions(FLOW, {"run-1": "Running", "run-2": "Succeeded"})
     result = run_main(cloudflow_execution_info.main, {"flow_name": FLOW, "name": "run-2"})
     assert result["changed"] is False
     assert [execution["name"] for execution in result["executions"]] == ["run-2"]
     assert result["executions"][0]["status"] == "Succeeded"
-    assert client.actions() == ["DescribeExecution"]
+    assert service.actions() == ["DescribeExecution"]
 
 
-def test_read_a_missing_one_returns_nothing(run_main, fake_service) -> None:
-    fake_service(FLOW, {})
+def test_read_a_missing_one_returns_nothing(run_main, service: FakeCloudFlow) -> None:
+    service.add_flow(FLOW)
     result = run_main(cloudflow_execution_info.main, {"flow_name": FLOW, "execution_name": "run-9"})
     assert not result.get("failed"), result
     assert result["executions"] == []
 
 
-def test_a_missing_flow_fails_naming_it(run_main, fake_service) -> None:
-    fake_service("other", {})
+def test_a_missing_flow_fails_naming_it(run_main, service: FakeCloudFlow) -> None:
+    service.add_flow("other")
     result = run_main(cloudflow_execution_info.main, {"flow_name": FLOW})
     assert result["failed"]
     assert "'flow'" in result["msg"] and "FlowNotExists" in result["msg"]
 
 
-def test_list_passes_filters_and_normalises_times(run_main, fake_service) -> None:
-    client = fake_service(FLOW, {"run-1": "Running", "run-2": "Running", "other-1": "Running", "run-3": "Failed"})
+def test_list_passes_filters_and_normalises_times(run_main, service: FakeCloudFlow) -> None:
+    service.add_executions(FLOW, {"run-1": "Running", "run-2": "Running", "other-1": "Running", "run-3": "Failed"})
     result = run_main(cloudflow_execution_info.main, {
         "flow_name": FLOW, "status": "Running", "name_prefix": "run-",
         "started_after": "2024-05-01T02:00:00+02:00", "started_before": "2024-05-01T00:59:00Z",
     })
     assert [execution["name"] for execution in result["executions"]] == ["run-1", "run-2"]
-    action, params = client.calls[0]
+    action, params = service.calls[0]
     assert action == "ListExecutions"
     assert params["Status"] == "Running"
     assert params["ExecutionNamePrefix"] == "run-"
@@ -79,26 +80,28 @@ def test_list_passes_filters_and_normalises_times(run_main, fake_service) -> Non
     assert params["StartedTimeEnd"] == "2024-05-01T00:59:00.000Z"
 
 
-def test_list_pages_through_every_result(run_main, fake_service) -> None:
-    client = fake_service(FLOW, {"run-{0}".format(index): "Running" for index in range(10)}, page_size=4)
+def test_list_pages_through_every_result(run_main, service: FakeCloudFlow) -> None:
+    service.page_size = 4
+    service.add_executions(FLOW, {"run-{0}".format(index): "Running" for index in range(10)})
     result = run_main(cloudflow_execution_info.main, {"flow_name": FLOW})
     assert len(result["executions"]) == 10
-    assert client.actions() == ["ListExecutions"] * 3
-    assert [params.get("NextToken") for _action, params in client.calls] == [None, "4", "8"]
+    assert service.actions() == ["ListExecutions"] * 3
+    # NextToken as the reference documents it: the name of the execution the next page starts from.
+    assert [params.get("NextToken") for _action, params in service.calls] == [None, "run-4", "run-8"]
 
 
-def test_include_history(run_main, fake_service) -> None:
-    client = fake_service(FLOW, {"run-1": "Running", "run-2": "Succeeded"})
+def test_include_history(run_main, service: FakeCloudFlow) -> None:
+    service.add_executions(FLOW, {"run-1": "Running", "run-2": "Succeeded"})
     result = run_main(cloudflow_execution_info.main, {"flow_name": FLOW, "include_history": True})
-    assert client.actions().count("GetExecutionHistory") == 2
+    assert service.actions().count("GetExecutionHistory") == 2
     history = result["executions"][0]["history"]
     assert history[0]["type"] == "ExecutionStarted"
     assert history[0]["event_detail"] == {"input": {}}
 
 
-def test_check_mode_reads_the_same_and_changes_nothing(run_main, fake_service) -> None:
-    client = fake_service(FLOW, {"run-1": "Running"})
+def test_check_mode_reads_the_same_and_changes_nothing(run_main, service: FakeCloudFlow) -> None:
+    service.add_executions(FLOW, {"run-1": "Running"})
     result = run_main(cloudflow_execution_info.main, {"flow_name": FLOW, "_ansible_check_mode": True})
     assert result["changed"] is False
     assert [execution["name"] for execution in result["executions"]] == ["run-1"]
-    assert client.writes() == []
+    assert service.writes() == []

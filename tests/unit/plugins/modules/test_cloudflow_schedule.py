@@ -11,19 +11,20 @@ import typing as t
 import pytest
 
 from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ApiError, TransportError
-from ansible_collections.seed.cloudflow.plugins.module_utils._module import CloudFlowModule
 from ansible_collections.seed.cloudflow.plugins.modules import cloudflow_schedule
-from ansible_collections.seed.cloudflow.tests.unit.plugins.modules.schedule_service import FakeSchedules
+from ansible_collections.seed.cloudflow.tests.unit.plugins.fake_service import FakeCloudFlow
 
 FLOW = "flow"
 BASE = {"flow_name": FLOW, "name": "nightly"}
 
 
-@pytest.fixture
-def service(monkeypatch: pytest.MonkeyPatch, module_exits: None) -> FakeSchedules:
-    fake = FakeSchedules([FLOW])
-    monkeypatch.setattr(CloudFlowModule, "client", lambda self: fake)
-    return fake
+@pytest.fixture(autouse=True)
+def flow(service: FakeCloudFlow) -> None:
+    service.add_flow(FLOW)
+
+
+def add(service: FakeCloudFlow, name: str = "nightly", cron: str = "0 0 4 * * *", **fields: t.Any) -> dict[str, t.Any]:
+    return service.add_schedule(FLOW, name, cron, **fields)
 
 
 def run(run_main: t.Callable[..., dict[str, t.Any]], **args: t.Any) -> dict[str, t.Any]:
@@ -95,7 +96,7 @@ def test_a_missing_flow_fails_with_the_service_error(run_main, service) -> None:
 
 @pytest.mark.parametrize("payload", [{"a": 1, "b": [1, 2]}, '{"b": [1, 2],   "a": 1}', '{"a":1,"b":[1,2]}'])
 def test_same_payload_in_another_form_is_no_change(run_main, service, payload: t.Any) -> None:
-    service.add(FLOW, "nightly", cron="0 0 4 * * *", payload='{"a": 1, "b": [1, 2]}', description="d")
+    add(service, cron="0 0 4 * * *", payload='{"a": 1, "b": [1, 2]}', description="d")
     result = run(run_main, cron_expression="0  0 4 * * *", payload=payload, description="d")
     assert result["changed"] is False, result
     assert result["changes"] == []
@@ -103,7 +104,7 @@ def test_same_payload_in_another_form_is_no_change(run_main, service, payload: t
 
 
 def test_only_the_changed_field_is_sent(run_main, service) -> None:
-    service.add(FLOW, "nightly", cron="0 0 4 * * *", payload='{"a": 1}', description="d")
+    add(service, cron="0 0 4 * * *", payload='{"a": 1}', description="d")
     result = run(run_main, cron_expression="0 0 5 * * *", payload={"a": 1}, description="d")
     assert result["changed"] is True
     assert result["changes"] == ["cron_expression"]
@@ -113,7 +114,7 @@ def test_only_the_changed_field_is_sent(run_main, service) -> None:
 
 
 def test_payload_change_is_sent_as_json_text(run_main, service) -> None:
-    service.add(FLOW, "nightly", payload='{"a": 1}')
+    add(service, payload='{"a": 1}')
     result = run(run_main, payload={"a": 2})
     assert result["changes"] == ["payload"]
     assert service.writes() == [("UpdateSchedule", {"FlowName": FLOW, "ScheduleName": "nightly", "Payload": '{"a":2}'})]
@@ -122,7 +123,7 @@ def test_payload_change_is_sent_as_json_text(run_main, service) -> None:
 
 @pytest.mark.parametrize("enabled", [True, False])
 def test_omitted_enabled_leaves_the_schedule_as_it_is(run_main, service, enabled: bool) -> None:
-    service.add(FLOW, "nightly", enabled=enabled)
+    add(service, enabled=enabled)
     result = run(run_main, cron_expression="0 0 4 * * *")
     assert result["changed"] is False
     assert result["schedule"]["enabled"] is enabled
@@ -130,7 +131,7 @@ def test_omitted_enabled_leaves_the_schedule_as_it_is(run_main, service, enabled
 
 
 def test_enabled_given_is_enforced(run_main, service) -> None:
-    service.add(FLOW, "nightly", enabled=False)
+    add(service, enabled=False)
     result = run(run_main, enabled=True)
     assert result["changed"] and result["changes"] == ["enabled"]
     assert service.writes() == [("UpdateSchedule", {"FlowName": FLOW, "ScheduleName": "nightly", "Enable": True})]
@@ -147,7 +148,7 @@ def test_check_mode_create_sends_no_write_and_predicts(run_main, service) -> Non
 
 
 def test_check_mode_update_reports_exactly_what_would_change(run_main, service) -> None:
-    service.add(FLOW, "nightly", cron="0 0 4 * * *", description="old", enabled=True)
+    add(service, cron="0 0 4 * * *", description="old", enabled=True)
     result = run(run_main, cron_expression="0 0 4 * * *", description="new", enabled=False, _ansible_check_mode=True, _ansible_diff=True)
     assert result["changed"] is True
     assert result["changes"] == ["description", "enabled"]
@@ -156,11 +157,11 @@ def test_check_mode_update_reports_exactly_what_would_change(run_main, service) 
     assert (before["description"], before["enabled"]) == ("old", True)
     assert (after["description"], after["enabled"]) == ("new", False)
     assert before["cron_expression"] == after["cron_expression"]
-    assert service.flows[FLOW]["nightly"]["Description"] == "old"
+    assert service.schedule(FLOW, "nightly")["Description"] == "old"
 
 
 def test_check_mode_result_matches_the_real_run(run_main, service) -> None:
-    service.add(FLOW, "nightly", payload='{"a": 1}')
+    add(service, payload='{"a": 1}')
     planned = run(run_main, payload={"a": 2}, enabled=False, _ansible_check_mode=True, _ansible_diff=True)
     applied = run(run_main, payload={"a": 2}, enabled=False, _ansible_diff=True)
     assert planned["changed"] == applied["changed"] and planned["changes"] == applied["changes"]
@@ -168,7 +169,7 @@ def test_check_mode_result_matches_the_real_run(run_main, service) -> None:
 
 
 def test_diff_of_a_real_update(run_main, service) -> None:
-    service.add(FLOW, "nightly", payload='{"a": 1}')
+    add(service, payload='{"a": 1}')
     result = run(run_main, payload='{"a": 2}', _ansible_diff=True)
     assert result["diff"]["before"]["payload"] == {"a": 1}
     assert result["diff"]["after"]["payload"] == {"a": 2}
@@ -176,7 +177,7 @@ def test_diff_of_a_real_update(run_main, service) -> None:
 
 
 def test_absent_deletes_then_is_no_change(run_main, service) -> None:
-    service.add(FLOW, "nightly")
+    add(service)
     first = run(run_main, state="absent", _ansible_diff=True)
     assert first["changed"] is True and first["schedule"] is None
     assert first["diff"]["after"] == {} and first["diff"]["before"]["name"] == "nightly"
@@ -186,10 +187,10 @@ def test_absent_deletes_then_is_no_change(run_main, service) -> None:
 
 
 def test_absent_in_check_mode_sends_no_write(run_main, service) -> None:
-    service.add(FLOW, "nightly")
+    add(service)
     result = run(run_main, state="absent", _ansible_check_mode=True)
     assert result["changed"] is True
-    assert service.writes() == [] and "nightly" in service.flows[FLOW]
+    assert service.writes() == [] and "nightly" in service.flows[FLOW]["schedules"]
 
 
 def test_absent_with_a_missing_flow_is_no_change(run_main, service) -> None:
@@ -200,16 +201,16 @@ def test_absent_with_a_missing_flow_is_no_change(run_main, service) -> None:
 
 def test_created_elsewhere_meanwhile_is_converged(run_main, service) -> None:
     service.inject("DescribeSchedule", ApiError("DescribeSchedule", 404, "ScheduleNotExists", "gone", "r"))
-    service.add(FLOW, "nightly", cron="0 0 4 * * *", enabled=True)
+    add(service, cron="0 0 4 * * *", enabled=True)
     result = run(run_main, cron_expression="0 0 6 * * *")
     assert result["changed"] is True and result["changes"] == ["cron_expression"]
     assert service.write_actions() == ["CreateSchedule", "UpdateSchedule"]
-    assert service.flows[FLOW]["nightly"]["CronExpression"] == "0 0 6 * * *"
+    assert service.schedule(FLOW, "nightly")["CronExpression"] == "0 0 6 * * *"
 
 
 def test_created_by_our_own_lost_attempt_is_a_change(run_main, service) -> None:
     service.inject("DescribeSchedule", ApiError("DescribeSchedule", 404, "ScheduleNotExists", "gone", "r"))
-    service.add(FLOW, "nightly", cron="0 0 6 * * *")
+    add(service, cron="0 0 6 * * *")
     service.inject("CreateSchedule", ApiError("CreateSchedule", 409, "ScheduleAlreadyExists", "exists", "r", attempts=2))
     result = run(run_main, cron_expression="0 0 6 * * *")
     assert result["changed"] is True and result["schedule"]["cron_expression"] == "0 0 6 * * *"
@@ -217,7 +218,7 @@ def test_created_by_our_own_lost_attempt_is_a_change(run_main, service) -> None:
 
 
 def test_service_errors_carry_code_message_and_request_id(run_main, service) -> None:
-    service.add(FLOW, "nightly")
+    add(service)
     service.inject("UpdateSchedule", ApiError("UpdateSchedule", 409, "ConcurrentUpdateError", "Update conflict, please retry.", "req-9", attempts=7))
     result = run(run_main, description="x", access_key_secret="secret-value", access_key_id="id")
     assert result["failed"]
@@ -249,7 +250,7 @@ def test_absent_in_check_mode_with_a_missing_flow_is_no_change(run_main, service
 
 
 def test_a_missing_description_reads_as_empty_text(run_main, service) -> None:
-    del service.add(FLOW, "nightly")["Description"]
+    del add(service)["Description"]
     result = run(run_main, cron_expression="0 0 4 * * *")
     assert result["changed"] is False and result["schedule"]["description"] == ""
     created = run(run_main, name="other", cron_expression="0 0 4 * * *", _ansible_check_mode=True)

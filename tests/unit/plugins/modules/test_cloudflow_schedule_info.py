@@ -9,18 +9,17 @@ import typing as t
 
 import pytest
 
-from ansible_collections.seed.cloudflow.plugins.module_utils._module import CloudFlowModule
 from ansible_collections.seed.cloudflow.plugins.modules import cloudflow_schedule_info
-from ansible_collections.seed.cloudflow.tests.unit.plugins.modules.schedule_service import FakeSchedules
+from ansible_collections.seed.cloudflow.tests.unit.plugins.fake_service import FakeCloudFlow
 
 FLOW = "flow"
 
 
-@pytest.fixture
-def service(monkeypatch: pytest.MonkeyPatch, module_exits: None) -> FakeSchedules:
-    fake = FakeSchedules([FLOW, "empty"], page_size=3)
-    monkeypatch.setattr(CloudFlowModule, "client", lambda self: fake)
-    return fake
+@pytest.fixture(autouse=True)
+def flows(service: FakeCloudFlow) -> None:
+    service.page_size = 3
+    service.add_flow(FLOW)
+    service.add_flow("empty")
 
 
 @pytest.mark.parametrize("given, option", [({"flow_name": "1flow"}, "flow_name"), ({"name": "a b"}, "name"), ({"name": ""}, "name")])
@@ -32,7 +31,7 @@ def test_bad_names_fail_before_any_request(run_main, service, given: dict[str, t
 
 def test_every_schedule_across_pages(run_main, service) -> None:
     for index in range(8):
-        service.add(FLOW, "s{0}".format(index), payload='{"i": %d}' % index, enabled=index % 2 == 0)
+        service.add_schedule(FLOW, "s{0}".format(index), payload='{"i": %d}' % index, enabled=index % 2 == 0)
     result = run_main(cloudflow_schedule_info.main, {"flow_name": FLOW})
     assert result["changed"] is False
     assert [schedule["name"] for schedule in result["schedules"]] == ["s{0}".format(index) for index in range(8)]
@@ -40,8 +39,8 @@ def test_every_schedule_across_pages(run_main, service) -> None:
     assert [schedule["enabled"] for schedule in result["schedules"]] == [index % 2 == 0 for index in range(8)]
     assert all(schedule["flow_name"] == FLOW for schedule in result["schedules"])
     assert service.actions() == ["ListSchedules"] * 3
-    assert [params.get("NextToken") for params in service.params("ListSchedules")] == [None, "s3", "s6"]
-    assert all(params["Limit"] == 1000 for params in service.params("ListSchedules"))
+    assert [params.get("NextToken") for params in service.sent("ListSchedules")] == [None, "s3", "s6"]
+    assert all(params["Limit"] == 1000 for params in service.sent("ListSchedules"))
 
 
 def test_a_flow_without_schedules_gives_an_empty_list(run_main, service) -> None:
@@ -50,7 +49,7 @@ def test_a_flow_without_schedules_gives_an_empty_list(run_main, service) -> None
 
 
 def test_one_by_name_and_a_missing_one(run_main, service) -> None:
-    service.add(FLOW, "nightly", cron="@every 5m", description="d")
+    service.add_schedule(FLOW, "nightly", cron="@every 5m", description="d")
     found = run_main(cloudflow_schedule_info.main, {"flow_name": FLOW, "schedule_name": "nightly"})
     assert [(schedule["name"], schedule["cron_expression"], schedule["description"]) for schedule in found["schedules"]] == [
         ("nightly", "@every 5m", "d")]

@@ -11,20 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.seed.cloudflow.plugins.module_utils._module import CloudFlowModule
 from ansible_collections.seed.cloudflow.plugins.modules import cloudflow_window
 from ansible_collections.seed.cloudflow.tests.unit.plugins.fake_service import FakeCloudFlow
 
 CONNECTION = {"endpoint": "http://127.0.0.1:9", "access_key_id": "id", "access_key_secret": "secret"}
 
 
-@pytest.fixture
-def service(monkeypatch: pytest.MonkeyPatch, module_exits: None) -> FakeCloudFlow:
-    fake = FakeCloudFlow()
-    fake.add_schedule("f1", "nightly", "0 0 2 * * *")
-    fake.add_execution("f1", "run-1", input_text='{"n": 1}')
-    monkeypatch.setattr(CloudFlowModule, "client", lambda self: fake)
-    return fake
+@pytest.fixture(autouse=True)
+def window(service: FakeCloudFlow) -> None:
+    service.add_schedule("f1", "nightly", "0 0 2 * * *")
+    service.add_execution("f1", "run-1", input_text='{"n": 1}')
 
 
 def run(run_main: t.Callable[..., dict[str, t.Any]], **args: t.Any) -> dict[str, t.Any]:

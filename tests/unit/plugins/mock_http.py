@@ -12,6 +12,7 @@ handler, and keeps the options each client was built with and every request.
 from __future__ import annotations
 
 import random
+import ssl
 import threading
 import typing as t
 from urllib.parse import parse_qsl
@@ -91,6 +92,13 @@ class ScriptedService:
         if callable(step):
             return t.cast(httpx.Response, step(request))
         return t.cast(httpx.Response, step)
+
+
+def certificate_failure() -> httpx.ConnectError:
+    """What httpx raises when the server's TLS certificate fails verification."""
+    error = httpx.ConnectError("TLS handshake failed")
+    error.__cause__ = ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] self-signed certificate")
+    return error
 
 
 def ok(body: t.Optional[dict[str, t.Any]] = None) -> httpx.Response:

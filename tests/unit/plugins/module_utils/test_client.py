@@ -8,7 +8,6 @@ in any error."""
 from __future__ import annotations
 
 import json
-import ssl
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
 
@@ -28,6 +27,7 @@ from ansible_collections.seed.cloudflow.tests.unit.plugins.mock_http import (
     ScriptedService,
     SeenRequest,
     Sleeps,
+    certificate_failure,
     failure,
     ok,
 )
@@ -131,13 +131,6 @@ def test_transport_errors_give_up_after_max_retries(make_client: MakeClient) -> 
     assert len(service.seen) == 3
     assert raised.value.action == "DescribeExecution"
     assert "ConnectError" in str(raised.value)
-
-
-def certificate_failure() -> httpx.ConnectError:
-    cause = ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] self-signed certificate")
-    error = httpx.ConnectError("TLS handshake failed")
-    error.__cause__ = cause
-    return error
 
 
 def test_certificate_failures_are_not_retried_and_point_at_validate_certs(make_client: MakeClient) -> None:

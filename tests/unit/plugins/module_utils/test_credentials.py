@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import socket
-import ssl
 import threading
 import typing as t
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,7 +22,7 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._errors import Conf
 from ansible_collections.seed.cloudflow.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.seed.cloudflow.plugins.module_utils._signing import rpc_signature
 from ansible_collections.seed.cloudflow.plugins.module_utils._transport import USER_AGENT, Transport
-from ansible_collections.seed.cloudflow.tests.unit.plugins.mock_http import RecordedClients, Sleeps
+from ansible_collections.seed.cloudflow.tests.unit.plugins.mock_http import RecordedClients, Sleeps, certificate_failure
 
 NO_METADATA = {"ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true"}
 NO_OPTIONS = {}  # type: t.Dict[str, t.Optional[str]]
@@ -644,9 +643,7 @@ def test_sts_transport_failure_names_the_endpoint_and_action(tmp_path: Path, mon
 
 
 def test_sts_certificate_failure_is_not_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    error = httpx.ConnectError("TLS handshake failed")
-    error.__cause__ = ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] self-signed certificate")
-    services = MockServices([error])
+    services = MockServices([certificate_failure()])
     with module_transport(monkeypatch, services, retry=RetryPolicy(max_retries=5)) as http, pytest.raises(CredentialsError) as raised:
         chain(NO_OPTIONS, environ=NO_METADATA, config_path=ram_role_config(tmp_path), sts_endpoint="https://sts.example.test", http=http)
     assert len(services.requests) == 1

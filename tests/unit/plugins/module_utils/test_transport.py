@@ -18,7 +18,6 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._errors import Tran
 from ansible_collections.seed.cloudflow.plugins.module_utils._quota import RateLimiter
 from ansible_collections.seed.cloudflow.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.seed.cloudflow.plugins.module_utils._transport import USER_AGENT, Transport
-from ansible_collections.seed.cloudflow.tests.unit.plugins.module_utils.test_client import certificate_failure
 from ansible_collections.seed.cloudflow.tests.unit.plugins.mock_http import (
     ENDPOINT,
     PLAIN,
@@ -27,6 +26,7 @@ from ansible_collections.seed.cloudflow.tests.unit.plugins.mock_http import (
     Handler,
     RecordedClients,
     ScriptedService,
+    certificate_failure,
     ok,
 )
 

@@ -351,6 +351,10 @@ def test_removal_without_force_refuses_busy_flows_listing_them_and_writing_nothi
     assert "2 execution(s) in progress" in str(raised.value)
     assert "run-1 (Running)" in str(raised.value) and "run-2 (Starting)" in str(raised.value)
     assert sorted(entry["name"] for entry in raised.value.executions) == ["run-1", "run-2"]
+    # The shape of a forced removal's entries, with nothing done to any of them; the module fails with them.
+    assert all(entry["changed"] is False and entry["status_after"] == entry["status_before"] and entry["error"] is None
+               for entry in raised.value.executions)
+    assert raised.value.result == {"changed": False, "executions": raised.value.executions, "deleted_schedules": []}
     assert service.writes() == []
 
 

@@ -113,13 +113,13 @@ def resolve(params: t.Mapping[str, t.Any], environ: t.Optional[t.Mapping[str, st
                     ", ".join(ENV_REGION_NAMES), ENDPOINT_ENV),
             )
         endpoint = endpoint_for_region(region)
-    if params.get("access_key_id") is not None:
-        # Both are set (REQUIRED_TOGETHER); neither may be blank.
-        for option in ("access_key_id", "access_key_secret"):
-            if _given(params, option) is None:
-                raise ConfigurationError(option, "must not be empty")
-        keys = Credentials(str(_given(params, "access_key_id")), str(_given(params, "access_key_secret")),
-                           _given(params, "security_token"), "module options")  # type: t.Optional[Credentials]
+    # Both or neither are set (REQUIRED_TOGETHER); a blank value counts as unset, as an empty environment variable does.
+    key_id, secret = _given(params, "access_key_id"), _given(params, "access_key_secret")
+    if key_id and secret:
+        keys = Credentials(key_id, secret, _given(params, "security_token"), "module options")  # type: t.Optional[Credentials]
+    elif key_id or secret:
+        blank = "access_key_secret" if key_id else "access_key_id"
+        raise ConfigurationError(blank, "is empty while {0} is set".format("access_key_id" if key_id else "access_key_secret"))
     elif _given(params, "profile") is None:
         # A profile named in the task is an explicit choice, so it wins over keys that happen to be in the environment.
         keys = keys_from_environment(environ)

@@ -270,14 +270,19 @@ def test_empty_values_count_as_unset(missing_config: str) -> None:
     ({"access_key_id": "", "access_key_secret": "opt-secret"}, "access_key_id"),
     ({"access_key_id": "opt-id", "access_key_secret": " "}, "access_key_secret"),
 ])
-def test_a_key_pair_set_in_the_task_must_not_be_blank(missing_config: str, options: t.Dict[str, str], blank: str) -> None:
-    # The task named the pair (AnsibleModule checks that both are there): a blank one is an error, not a reason to look
-    # at the environment.
+def test_half_a_key_pair_set_in_the_task_fails_naming_the_blank_one(missing_config: str, options: t.Dict[str, str], blank: str) -> None:
+    # The task set one half of the pair: the blank other half is an error, not a reason to look at the environment.
     environ = dict(NO_METADATA, ALICLOUD_ACCESS_KEY="old-id", ALICLOUD_SECRET_KEY="old-secret")
     with pytest.raises(ConfigurationError) as raised:
         chain(options, environ=environ, config_path=missing_config)
-    assert raised.value.option == blank and "must not be empty" in str(raised.value)
+    assert raised.value.option == blank and "is empty while" in str(raised.value)
     assert "opt-secret" not in str(raised.value)
+
+
+def test_a_key_pair_blank_on_both_sides_counts_as_unset(missing_config: str) -> None:
+    environ = dict(NO_METADATA, ALICLOUD_ACCESS_KEY="old-id", ALICLOUD_SECRET_KEY="old-secret")
+    credentials, _region = chain({"access_key_id": "", "access_key_secret": " "}, environ=environ, config_path=missing_config)
+    assert credentials.access_key_id == "old-id"
 
 
 HALF_SECRET = "secret-value-123"

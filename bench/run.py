@@ -1234,7 +1234,9 @@ def window_method_paragraphs() -> t.List[str]:
         "   phases of the ``cloudflow_window`` task are cut at the first request, the last listing before the first",
         "   write, the last ``UpdateSchedule``, the last ``StopExecution`` and the last request, from the request log.",
         "8. **Window at scale.** Flows with two enabled schedules each and nothing running, quiesced through the role",
-        "   (found with a flow prefix), quotas scaled by {0:g} on both sides. The ceiling is the largest, over".format(WINDOW_QUOTA_SCALE),
+        "   (found with a flow prefix), quotas scaled by {0:g} on both sides (burst {1:g}, {2:g} per second for each of".format(
+            WINDOW_QUOTA_SCALE, STOP_QUOTA[0] * WINDOW_QUOTA_SCALE, STOP_QUOTA[1] * WINDOW_QUOTA_SCALE),
+        "   the actions below). The ceiling is the largest, over",
         "   ``ListFlows``, ``ListSchedules`` and ``UpdateSchedule``, of ``max(0, accepted calls - burst) / rate``, as the",
         "   emulator applies one quota per action; the table also gives ``max(0, sum of their accepted calls - burst) /",
         "   rate``, which would hold if the service drew them from one shared bucket (the reference leaves this open).",

@@ -1199,8 +1199,8 @@ def window_rows(figures: t.Mapping[str, t.Any]) -> t.List[t.Dict[str, str]]:
                 fmt_s(old["ceiling_seconds"], 1)))
             row(name, before + ": module runs / requests / 429s", "{0} / {1} / {2}".format(
                 old["module_runs"], old["requests_total"], old["throttled_429"]))
-            row(name, before + ": calls by action", ", ".join("{0} {1}".format(action, entry["calls"])
-                                                               for action, entry in sorted(old["calls"].items())))
+            by_action = ", ".join("{0} {1}".format(action, entry["calls"]) for action, entry in sorted(old["calls"].items()))
+            row(name, before + ": calls by action", by_action)
             row(name, before + ": schedules disabled / role status", "{0} of {1} / {2}".format(
                 old["schedules_disabled"], eight["schedules_enabled"], old["role_status"]))
             row(name, "speed-up of the role now over the role before", "{0:.1f}x".format(eight["speedup"]) if eight.get("speedup") else "n/a")

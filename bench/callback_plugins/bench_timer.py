@@ -5,6 +5,10 @@
 
 """Benchmark-only callback: records wall-clock start and end of every task as JSON.
 
+Each task's record also names its action (the module or action plugin, resolved to its FQCN where Ansible has
+resolved it) and counts the loop items that ran and that were skipped, so that bench/run.py can count the module
+runs of a play (a task without a loop that was not skipped ran its module once; a loop ran it once per item).
+
 Used by bench/run.py through ANSIBLE_CALLBACK_PLUGINS and ANSIBLE_CALLBACKS_ENABLED=bench_timer.
 The output path comes from the environment variable BENCH_TIMER_OUT. Times are time.time() seconds,
 so they can be compared with the emulator's wall-clock timestamps on the same machine.
@@ -43,13 +47,30 @@ class CallbackModule(CallbackBase):
         self._current = None
 
     def v2_playbook_on_task_start(self, task, is_conditional):
-        self._current = {"name": task.get_name(), "start": time.time(), "end": None, "status": None, "result": {}}
+        self._current = {"name": task.get_name(), "action": task.action, "start": time.time(), "end": None, "status": None,
+                         "result": {}, "items_ran": 0, "items_skipped": 0}
         self._tasks.append(self._current)
+
+    def _resolve(self, result):
+        """The task's action as an FQCN, once Ansible has resolved it (read from the attribute behind resolved_action,
+        which warns when it is read from a hook that ansible-core does not name for it)."""
+        task = getattr(result, "_task", None)
+        resolved = getattr(task, "_resolved_action", None)
+        if resolved and self._current is not None:
+            self._current["action"] = resolved
+
+    def _item(self, result, ran):
+        if self._current is None:
+            return
+        self._resolve(result)
+        self._current["items_ran" if ran else "items_skipped"] += 1
 
     def _finish(self, result, status):
         now = time.time()
         if self._current is None:
             return
+        if not self._current["items_ran"] and not self._current["items_skipped"]:
+            self._resolve(result)
         self._current["end"] = now
         self._current["status"] = status
         shown = {}
@@ -66,6 +87,15 @@ class CallbackModule(CallbackBase):
             shown["items_failed"] = sum(1 for entry in raw["results"] if entry.get("failed"))
             shown["items_changed"] = sum(1 for entry in raw["results"] if entry.get("changed"))
         self._current["result"] = shown
+
+    def v2_runner_item_on_ok(self, result):
+        self._item(result, True)
+
+    def v2_runner_item_on_failed(self, result):
+        self._item(result, True)
+
+    def v2_runner_item_on_skipped(self, result):
+        self._item(result, False)
 
     def v2_runner_on_ok(self, result):
         self._finish(result, "ok")

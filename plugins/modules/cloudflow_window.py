@@ -346,7 +346,9 @@ import typing as t
 from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ConfigurationError
 from ansible_collections.seed.cloudflow.plugins.module_utils._module import Manager, run_module
 from ansible_collections.seed.cloudflow.plugins.module_utils._options import NAME_MAX_LENGTH, check_length, check_name, check_positive
-from ansible_collections.seed.cloudflow.plugins.module_utils._window import Outcome, Quiesce, Resume, Settings
+from ansible_collections.seed.cloudflow.plugins.module_utils._quiesce import Quiesce
+from ansible_collections.seed.cloudflow.plugins.module_utils._resume import Resume
+from ansible_collections.seed.cloudflow.plugins.module_utils._window import Outcome, Settings
 
 SUFFIX_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
 MAX_CONCURRENCY = 32

@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.seed.cloudflow.plugins.module_utils import _window
+from ansible_collections.seed.cloudflow.plugins.module_utils import _bulk_stop, _quiesce, _window
 from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ApiError, CloudFlowError, RecordError
-from ansible_collections.seed.cloudflow.plugins.module_utils._window import Quiesce, Resume, Settings
+from ansible_collections.seed.cloudflow.plugins.module_utils._quiesce import Quiesce
+from ansible_collections.seed.cloudflow.plugins.module_utils._resume import Resume
+from ansible_collections.seed.cloudflow.plugins.module_utils._window import Settings
 from ansible_collections.seed.cloudflow.tests.unit.plugins.fake_service import FakeClock, FakeCloudFlow
 
 START = datetime(2024, 5, 1, 20, 0, tzinfo=timezone.utc)
@@ -199,13 +201,13 @@ def test_one_deadline_for_the_whole_window_not_one_per_flow(tmp_path: Path) -> N
         service.add_execution(flow, flow + "-1")
     start = service.clock.now
     outcome = quiesce(service, None, flows=("a", "b", "c"), wait_timeout=30)
-    assert 30 <= service.clock.now - start <= 30 + _window.watch_in_progress.__globals__["MAX_POLL_INTERVAL"]
+    assert 30 <= service.clock.now - start <= 30 + _bulk_stop.MAX_POLL_INTERVAL
     assert len(outcome.failures) == 3
     assert all("stop accepted, but still Running after wait_timeout (30 s" in item["reason"] for item in outcome.failures)
 
 
 def test_stops_are_recorded_batch_by_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_window, "STOP_BATCH", 4)
+    monkeypatch.setattr(_quiesce, "STOP_BATCH", 4)
     service = FakeCloudFlow()
     for index in range(10):
         service.add_execution("f1", "run-{0:02d}".format(index))

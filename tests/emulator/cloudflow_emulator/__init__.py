@@ -4,14 +4,17 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Local emulator of the Alibaba Cloud CloudFlow (fnf 2019-03-15) RPC API, for tests.
 
-`EmulatorProcess` runs it in a child process, `EmulatorControl` drives its control surface;
-the server itself (`create_app`, Starlette) is only imported when asked for.
+`EmulatorProcess` runs it in a child process, `EmulatorControl` is the one client of its control
+surface, `loopback_environment` the environment of anything that may talk only to it, and
+`cloudflow_emulator.playbooks.PlaybookRunner` runs playbooks against it (the reliability suite
+and the bench). The server itself (`create_app`, Starlette) is only imported when asked for.
 """
 from __future__ import annotations
 
 from typing import Any, Mapping, Optional
 
 from .control import EmulatorControl, EmulatorControlError
+from .environment import loopback_environment
 from .process import EmulatorProcess, EmulatorStartError
 from .settings import (DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, DEFAULT_KEYS,
                        DEFAULT_REGION, DEFAULT_SECURITY_TOKEN, DEFAULT_STS_ACCESS_KEY_ID,
@@ -23,7 +26,7 @@ __all__ = [
     "DEFAULT_ACCESS_KEY_ID", "DEFAULT_ACCESS_KEY_SECRET", "DEFAULT_KEYS", "DEFAULT_REGION",
     "DEFAULT_SECURITY_TOKEN", "DEFAULT_STS_ACCESS_KEY_ID", "DEFAULT_STS_ACCESS_KEY_SECRET",
     "DEFAULT_STS_TOKENS", "EmulatorControl", "EmulatorControlError", "EmulatorProcess",
-    "EmulatorStartError", "create_app",
+    "EmulatorStartError", "create_app", "loopback_environment",
 ]
 
 

@@ -2,14 +2,19 @@
 # Copyright (c) seed.cloudflow contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""`EmulatorControl`: a thin client of the emulator's unsigned control surface `/_emulator/`."""
+"""`EmulatorControl`: the one client of the emulator's unsigned control surface `/_emulator/`.
+
+httpx is imported when a client is made, so that the rest of the package (the environment helper) imports with
+the standard library alone.
+"""
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any, Dict, List, Mapping, Optional, Type, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Type, Union
 from urllib.parse import quote
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 
 class EmulatorControlError(RuntimeError):
@@ -28,21 +33,32 @@ def _segment(name: str) -> str:
 class EmulatorControl:
     """Seed state, change settings and read the request log of a running emulator.
 
-    Every method answers the JSON the emulator returned; a refusal raises EmulatorControlError.
+    Every named method answers the JSON the emulator returned; a refusal raises EmulatorControlError.
+    `request` is the unchecked call underneath, for callers that take a path as it comes.
+    The client never uses a proxy or a certificate bundle from the environment (the emulator is on
+    loopback); `verify` is for an emulator serving HTTPS (an ssl.SSLContext, a CA file, or False).
     """
 
-    def __init__(self, url: str, timeout: float = 30.0) -> None:
+    def __init__(self, url: str, timeout: float = 30.0, verify: Any = True) -> None:
+        import httpx  # pylint: disable=import-outside-toplevel
+
         self.url = url.rstrip("/")
-        self._client = httpx.Client(base_url=self.url + "/_emulator", timeout=timeout)
+        self._client = httpx.Client(base_url=self.url + "/_emulator", timeout=timeout,
+                                    trust_env=False, verify=verify)
 
     # -- plumbing ---------------------------------------------------------------------------
+    def request(self, method: str, path: str, body: Any = None,
+                params: Optional[Mapping[str, str]] = None) -> "httpx.Response":
+        """One call to `/_emulator<path>` (the path may carry a query string), whatever it
+        answers. The body is sent as JSON; a POST without one sends {}."""
+        method = method.upper()
+        if body is None and method == "POST":
+            body = {}
+        return self._client.request(method, path, json=body, params=params)
+
     def _call(self, method: str, path: str, payload: Optional[Dict[str, Any]] = None,
               params: Optional[Dict[str, str]] = None) -> Any:
-        if method == "POST":
-            response = self._client.post(path, json=payload if payload is not None else {},
-                                         params=params)
-        else:
-            response = self._client.request(method, path, params=params)
+        response = self.request(method, path, payload if method == "POST" else None, params)
         if response.status_code >= 400:
             try:
                 message = str(response.json().get("error", response.text))
@@ -62,9 +78,12 @@ class EmulatorControl:
         self.close()
 
     # -- settings -----------------------------------------------------------------------------
-    def reset(self) -> None:
-        """Forget flows, schedules, executions and the request log; startup settings again."""
+    def reset(self, **settings: Any) -> None:
+        """Forget flows, schedules, executions and the request log; startup settings again, then
+        the given settings merged (as configure)."""
         self._call("POST", "/reset")
+        if settings:
+            self.configure(**settings)
 
     def configure(self, **settings: Any) -> Dict[str, Any]:
         """Merge settings (docs/architecture.md, "Settings"); answers the resulting settings."""
@@ -125,6 +144,10 @@ class EmulatorControl:
             "executions"]
         return result
 
+    def statuses(self, flow_name: str) -> Dict[str, str]:
+        """{execution name: status} of one flow, as the emulator holds them now."""
+        return {execution["Name"]: execution["Status"] for execution in self.executions(flow_name)}
+
     def execution(self, flow_name: str, name: str) -> Dict[str, Any]:
         for execution in self.executions(flow_name):
             if execution["Name"] == name:
@@ -150,6 +173,11 @@ class EmulatorControl:
         result: List[Dict[str, Any]] = self._call("GET", "/schedules", params=params)[
             "schedules"]
         return result
+
+    def schedules_enabled(self, flow_name: Optional[str] = None) -> Dict[str, bool]:
+        """{"<flow>/<schedule>": enabled} as the emulator holds them now."""
+        return {"%s/%s" % (entry["flow_name"], entry["ScheduleName"]): bool(entry["Enable"])
+                for entry in self.schedules(flow_name)}
 
     def fire_schedules(self, flow_name: Optional[str] = None) -> Dict[str, Any]:
         """Fire every enabled schedule (of one flow) once now:
@@ -211,6 +239,13 @@ class EmulatorControl:
         """{"requests": [...], "counts": {action: n}, "write_count": n, "total": n}"""
         result: Dict[str, Any] = self._call("GET", "/requests")
         return result
+
+    def requests_text(self) -> str:
+        """The request log as the emulator serves it (raw JSON text, for scans of what it holds)."""
+        response = self.request("GET", "/requests")
+        if response.status_code >= 400:
+            raise EmulatorControlError("GET", "/requests", response.status_code, response.text)
+        return response.text
 
     def clear_requests(self) -> None:
         self._call("DELETE", "/requests")

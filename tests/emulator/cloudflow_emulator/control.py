@@ -4,17 +4,18 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """`EmulatorControl`: the one client of the emulator's unsigned control surface `/_emulator/`.
 
-httpx is imported when a client is made, so that the rest of the package (the environment helper) imports with
-the standard library alone.
+Standard library only (urllib): the integration targets call it from Ansible's worker processes,
+one process per task, where importing an HTTP library would cost more than the call.
 """
 from __future__ import annotations
 
+import json
+import ssl
+import urllib.error
+import urllib.request
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Type, Union
-from urllib.parse import quote
-
-if TYPE_CHECKING:
-    import httpx
+from typing import Any, Dict, List, Mapping, Optional, Type, Union
+from urllib.parse import quote, urlencode
 
 
 class EmulatorControlError(RuntimeError):
@@ -26,8 +27,31 @@ class EmulatorControlError(RuntimeError):
         self.message = message
 
 
+class ControlResponse:
+    """What the control surface answered to `EmulatorControl.request`."""
+
+    def __init__(self, status_code: int, text: str) -> None:
+        self.status_code = status_code
+        self.text = text
+
+    def json(self) -> Any:
+        """The body as JSON (ValueError when it is not)."""
+        return json.loads(self.text)
+
+
 def _segment(name: str) -> str:
     return quote(name, safe="")
+
+
+def _tls_context(verify: Any) -> ssl.SSLContext:
+    """verify as httpx takes it: True (the system's CAs), False, a CA file or an SSLContext."""
+    if isinstance(verify, ssl.SSLContext):
+        return verify
+    context = ssl.create_default_context(cafile=None if verify in (True, False) else str(verify))
+    if verify is False:  # asked for: a test emulator's own certificate
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 class EmulatorControl:
@@ -35,26 +59,38 @@ class EmulatorControl:
 
     Every named method answers the JSON the emulator returned; a refusal raises EmulatorControlError.
     `request` is the unchecked call underneath, for callers that take a path as it comes.
-    The client never uses a proxy or a certificate bundle from the environment (the emulator is on
-    loopback); `verify` is for an emulator serving HTTPS (an ssl.SSLContext, a CA file, or False).
+    The client never uses a proxy from the environment (the emulator is on loopback); `verify` is
+    for an emulator serving HTTPS (True, False, a CA file or an ssl.SSLContext).
     """
 
     def __init__(self, url: str, timeout: float = 30.0, verify: Any = True) -> None:
-        import httpx  # pylint: disable=import-outside-toplevel
-
         self.url = url.rstrip("/")
-        self._client = httpx.Client(base_url=self.url + "/_emulator", timeout=timeout,
-                                    trust_env=False, verify=verify)
+        self.timeout = timeout
+        handlers: List[urllib.request.BaseHandler] = [urllib.request.ProxyHandler({})]
+        if self.url.startswith("https://"):
+            handlers.append(urllib.request.HTTPSHandler(context=_tls_context(verify)))
+        self._opener = urllib.request.build_opener(*handlers)
 
     # -- plumbing ---------------------------------------------------------------------------
     def request(self, method: str, path: str, body: Any = None,
-                params: Optional[Mapping[str, str]] = None) -> "httpx.Response":
+                params: Optional[Mapping[str, str]] = None) -> ControlResponse:
         """One call to `/_emulator<path>` (the path may carry a query string), whatever it
         answers. The body is sent as JSON; a POST without one sends {}."""
         method = method.upper()
         if body is None and method == "POST":
             body = {}
-        return self._client.request(method, path, json=body, params=params)
+        url = self.url + "/_emulator" + path
+        if params:
+            url += ("&" if "?" in path else "?") + urlencode(params)
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        headers = {} if data is None else {"Content-Type": "application/json"}
+        request = urllib.request.Request(url, data=data, method=method, headers=headers)
+        try:
+            with self._opener.open(request, timeout=self.timeout) as response:
+                return ControlResponse(response.status, response.read().decode("utf-8", "replace"))
+        except urllib.error.HTTPError as error:
+            with error:
+                return ControlResponse(error.code, error.read().decode("utf-8", "replace"))
 
     def _call(self, method: str, path: str, payload: Optional[Dict[str, Any]] = None,
               params: Optional[Dict[str, str]] = None) -> Any:
@@ -62,13 +98,13 @@ class EmulatorControl:
         if response.status_code >= 400:
             try:
                 message = str(response.json().get("error", response.text))
-            except ValueError:
+            except (ValueError, AttributeError):
                 message = response.text
             raise EmulatorControlError(method, path, response.status_code, message)
         return response.json()
 
     def close(self) -> None:
-        self._client.close()
+        """Nothing to release (one connection per call); kept for `with` and callers that close."""
 
     def __enter__(self) -> "EmulatorControl":
         return self

@@ -6,21 +6,19 @@
 
 The tests read and seed the emulator hundreds of times per run. As ansible.builtin.uri tasks each
 call was a module run in a new Python (about 0.45 s here); from this action plugin it is a plain
-HTTP request from the worker (a few ms). Options: url, method (GET), body (sent as JSON; POST
-without a body sends {}). Any answer but 200 fails the task, as uri's default does. Returns status
-and json, like uri.
+HTTP request from the worker (a few ms), made by the emulator package's EmulatorControl (installed
+in the controller's Python with the emulator). Options: url (a control-surface URL,
+<emulator>/_emulator/<path>[?query]), method (GET), body (sent as JSON; POST without a body sends
+{}). Any answer but 200 fails the task, as uri's default does. Returns status and json, like uri.
 It runs in check mode too: it sets up and inspects the test stand, never the system under test.
 """
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
-
 from ansible.plugins.action import ActionBase
 
 _OPTIONS = frozenset(('url', 'method', 'body'))
+_CONTROL = '/_emulator'
 _TIMEOUT_SECONDS = 30
 
 
@@ -38,21 +36,25 @@ class ActionModule(ActionBase):
             return result
         url = str(arguments['url'])
         method = str(arguments.get('method', 'GET')).upper()
-        body = arguments.get('body')
-        data = None
-        if body is not None or method == 'POST':
-            data = json.dumps(body if body is not None else {}).encode('utf-8')
-        request = urllib.request.Request(url, data=data, method=method, headers={'Content-Type': 'application/json'})
-        try:
-            with urllib.request.urlopen(request, timeout=_TIMEOUT_SECONDS) as response:  # nosec: the local emulator
-                status, text = response.status, response.read().decode('utf-8')
-        except urllib.error.HTTPError as error:
-            status, text = error.code, error.read().decode('utf-8', errors='replace')
-        except OSError as error:  # URLError included: refused, unreachable, timed out
-            result.update(failed=True, msg='%s %s: %s' % (method, url, error))
+        base, found, path = url.partition(_CONTROL + '/')
+        if not found:
+            result.update(failed=True, msg='%s is not a URL of the emulator\'s control surface (<emulator>%s/...)' % (url, _CONTROL))
             return result
         try:
-            answer = json.loads(text) if text else None
+            from cloudflow_emulator import EmulatorControl  # pylint: disable=import-outside-toplevel
+        except ImportError as error:
+            result.update(failed=True, msg='the cloudflow-emulator package is not installed in the controller\'s Python '
+                                           '(pip install ./tests/emulator): %s' % error)
+            return result
+        try:
+            with EmulatorControl(base, timeout=_TIMEOUT_SECONDS) as control:
+                response = control.request(method, '/' + path, arguments.get('body'))
+                status, text = response.status_code, response.text
+        except Exception as error:  # pylint: disable=broad-exception-caught  # httpx's: refused, unreachable, timed out
+            result.update(failed=True, msg='%s %s: %s: %s' % (method, url, type(error).__name__, error))
+            return result
+        try:
+            answer = response.json() if text else None
         except ValueError:
             answer = None
         result.update(status=status, json=answer, url=url, changed=method != 'GET')

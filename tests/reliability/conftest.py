@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from cloudflow_emulator import EmulatorProcess
-from reliability_harness import AnsibleRunner, Emulator, Sizes, make_self_signed_certificate
+from cloudflow_emulator import EmulatorControl, EmulatorProcess
+from reliability_harness import AnsibleRunner, Sizes, make_self_signed_certificate
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -37,34 +37,50 @@ def sizes(soak: bool) -> Sizes:
 
 
 @pytest.fixture(scope="session")
-def emulator(request: pytest.FixtureRequest) -> t.Iterator[Emulator]:
-    """The plain-HTTP emulator on 127.0.0.1 (the emulator package's fixture), or the one
-    CLOUDFLOW_EMULATOR_URL names."""
-    external = os.environ.get("CLOUDFLOW_EMULATOR_URL")
-    if external:
-        client = Emulator(external)
-    else:
-        process: EmulatorProcess = request.getfixturevalue("cloudflow_emulator")
-        client = Emulator(process.url, process.log_path)
-    try:
-        yield client
-    finally:
-        client.close()
+def emulator_process(request: pytest.FixtureRequest) -> t.Optional[EmulatorProcess]:
+    """The plain-HTTP emulator on 127.0.0.1 (the emulator package's fixture), or None when
+    CLOUDFLOW_EMULATOR_URL names one that is already running."""
+    if os.environ.get("CLOUDFLOW_EMULATOR_URL"):
+        return None
+    process: EmulatorProcess = request.getfixturevalue("cloudflow_emulator")
+    return process
 
 
 @pytest.fixture(scope="session")
-def tls_emulator(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[Emulator]:
-    """A second emulator serving HTTPS with a freshly made self-signed certificate for 127.0.0.1."""
+def emulator(emulator_process: t.Optional[EmulatorProcess]) -> t.Iterator[EmulatorControl]:
+    """The control surface of that emulator."""
+    with EmulatorControl(emulator_process.url if emulator_process else os.environ["CLOUDFLOW_EMULATOR_URL"]) as control:
+        yield control
+
+
+@pytest.fixture(scope="session")
+def emulator_output(emulator_process: t.Optional[EmulatorProcess]) -> t.Callable[[], str]:
+    """What that emulator process wrote to stdout and stderr so far ('' when it is not ours)."""
+    return emulator_process.log_text if emulator_process else (lambda: "")
+
+
+@pytest.fixture(scope="session")
+def tls_emulator_process(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[tuple[EmulatorProcess, Path]]:
+    """A second emulator serving HTTPS with a freshly made self-signed certificate for 127.0.0.1, and that certificate."""
     directory = tmp_path_factory.mktemp("tls-emulator")
     cert_path, key_path = make_self_signed_certificate(directory)
     with EmulatorProcess(port=0, args=["--tls-cert", str(cert_path), "--tls-key", str(key_path)],
                          log_path=directory / "emulator.log") as process:
         assert process.url.startswith("https://"), "the TLS emulator announced {0}".format(process.url)
-        client = Emulator(process.url, process.log_path, verify=ssl.create_default_context(cafile=str(cert_path)))
-        try:
-            yield client
-        finally:
-            client.close()
+        yield process, cert_path
+
+
+@pytest.fixture(scope="session")
+def tls_emulator(tls_emulator_process: tuple[EmulatorProcess, Path]) -> t.Iterator[EmulatorControl]:
+    """The control surface of the TLS emulator, trusting its certificate."""
+    process, cert_path = tls_emulator_process
+    with EmulatorControl(process.url, verify=ssl.create_default_context(cafile=str(cert_path))) as control:
+        yield control
+
+
+@pytest.fixture(scope="session")
+def tls_emulator_output(tls_emulator_process: tuple[EmulatorProcess, Path]) -> t.Callable[[], str]:
+    return tls_emulator_process[0].log_text
 
 
 @pytest.fixture(scope="session")
@@ -86,5 +102,5 @@ def bytecode_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def ansible(collections_path: Path, tmp_path: Path, emulator: Emulator, bytecode_cache: Path) -> AnsibleRunner:
+def ansible(collections_path: Path, tmp_path: Path, emulator: EmulatorControl, bytecode_cache: Path) -> AnsibleRunner:
     return AnsibleRunner(collections_path, tmp_path, emulator, bytecode_cache)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import collections
 import typing as t
 
+from cloudflow_emulator import EmulatorControl
 from reliability_harness import (
     ACCESS_KEY_ID,
     ACCESS_KEY_SECRET,
@@ -23,7 +24,6 @@ from reliability_harness import (
     STS_SECRET,
     STS_TOKEN,
     AnsibleRunner,
-    Emulator,
     assert_no_traceback,
 )
 
@@ -47,7 +47,7 @@ def _by_action(log: dict[str, t.Any], action: str) -> list[dict[str, t.Any]]:
 # fault soak
 
 
-def fault_soak(emulator: Emulator, ansible: AnsibleRunner, count: int, sts: bool = False, prove_faults: bool = True) -> None:
+def fault_soak(emulator: EmulatorControl, ansible: AnsibleRunner, count: int, sts: bool = False, prove_faults: bool = True) -> None:
     """Bulk stop of count in-progress executions under 500s, 429s, dropped connections and latency.
 
     prove_faults asserts that every kind of fault occurred; a short run (a few dozen requests) may by chance
@@ -55,11 +55,12 @@ def fault_soak(emulator: Emulator, ansible: AnsibleRunner, count: int, sts: bool
     """
     flow = "soak_flow"
     emulator.reset(quota_scale=QUOTA_SCALE)
-    running = emulator.seed_bulk(flow, count, "soak-")
+    running = emulator.seed_executions(flow, count, name_prefix="soak-")["names"]
     # Neighbours the filter must see but not stop, and ones it must not even touch.
-    starting = emulator.seed_bulk(flow, 3, "early-", status="Starting")
-    finished = emulator.seed_bulk(flow, 3, "done-", status="Succeeded") + emulator.seed_bulk(flow, 2, "failed-", status="Failed")
-    emulator.seed_bulk("soak_other_flow", 3, "soak-")
+    starting = emulator.seed_executions(flow, 3, name_prefix="early-", status="Starting")["names"]
+    finished = (emulator.seed_executions(flow, 3, name_prefix="done-", status="Succeeded")["names"]
+                + emulator.seed_executions(flow, 2, name_prefix="failed-", status="Failed")["names"])
+    emulator.seed_executions("soak_other_flow", 3, name_prefix="soak-")
     before = emulator.statuses(flow)
     assert sorted(name for name, status in before.items() if status in IN_PROGRESS) == sorted(running + starting)
     emulator.configure(faults={
@@ -129,11 +130,11 @@ def fault_soak(emulator: Emulator, ansible: AnsibleRunner, count: int, sts: bool
 # races
 
 
-def races(emulator: Emulator, ansible: AnsibleRunner, count: int, sts: bool = False) -> None:
+def races(emulator: EmulatorControl, ansible: AnsibleRunner, count: int, sts: bool = False) -> None:
     """count single stops, each of an execution that finishes between the module's read and its stop."""
     flow = "race_flow"
     emulator.reset(race=True, quota_scale=QUOTA_SCALE)
-    names = emulator.seed_bulk(flow, count, "race-")
+    names = emulator.seed_executions(flow, count, name_prefix="race-")["names"]
     emulator.clear_requests()
 
     connection, env = _credentials(ansible, sts)
@@ -283,10 +284,10 @@ class _Drop:
 _DROP = _Drop()
 
 
-def bad_input(emulator: Emulator, ansible: AnsibleRunner, sts: bool = False, every: int = 1) -> int:
+def bad_input(emulator: EmulatorControl, ansible: AnsibleRunner, sts: bool = False, every: int = 1) -> int:
     """Run the invalid invocations (every n-th of them) in one playbook; returns how many cases ran."""
     emulator.reset()
-    emulator.seed("flow_ok", "execution_ok")
+    emulator.seed_execution("flow_ok", "execution_ok")
     emulator.clear_requests()
     with_defaults, without_credentials = bad_input_cases(emulator.url)
     with_defaults = with_defaults[::every]
@@ -378,13 +379,13 @@ def _check_auth_failure(case: dict[str, t.Any], outcome: t.Optional[dict[str, t.
     return problems
 
 
-def auth_failures(emulator: Emulator, ansible: AnsibleRunner, sts: bool = False) -> None:
+def auth_failures(emulator: EmulatorControl, ansible: AnsibleRunner, sts: bool = False) -> None:
     """Wrong secret, unknown key id, expired token, in one playbook: each fails after one request."""
     flow = "auth_flow"
     cases = auth_cases(sts)
     emulator.reset(sts_tokens=STS_TOKENS_WITH_EXPIRED)
     for case in cases:
-        emulator.seed(flow, case["execution"])
+        emulator.seed_execution(flow, case["execution"])
     emulator.clear_requests()
     tasks = [{
         "name": "Stop with " + case["id"],
@@ -405,12 +406,12 @@ def auth_failures(emulator: Emulator, ansible: AnsibleRunner, sts: bool = False)
     assert "NotTheRightSecret" not in run.everything()
 
 
-def clock_skew(emulator: Emulator, ansible: AnsibleRunner, sts: bool = False) -> None:
+def clock_skew(emulator: EmulatorControl, ansible: AnsibleRunner, sts: bool = False) -> None:
     """The emulator's clock runs an hour ahead of the managed node: one request, and a hint about the clock."""
     flow = "auth_flow"
     case = {"id": "clock skewed by an hour", "execution": "skewed-clock", "check": "clock"}
     emulator.reset(clock_offset_seconds=CLOCK_SKEW_SECONDS)
-    emulator.seed(flow, case["execution"])
+    emulator.seed_execution(flow, case["execution"])
     emulator.clear_requests()
     connection, env = _credentials(ansible, sts)
     outcome, run = ansible.run_module(EXECUTION, dict(connection, flow_name=flow, name=case["execution"], state="stopped"), env=env)
@@ -426,12 +427,12 @@ def clock_skew(emulator: Emulator, ansible: AnsibleRunner, sts: bool = False) ->
 # TLS
 
 
-def tls(tls_emulator: Emulator, ansible: AnsibleRunner, sts: bool = False) -> None:
+def tls(tls_emulator: EmulatorControl, ansible: AnsibleRunner, sts: bool = False) -> None:
     """A self-signed certificate: refused with validate_certs at its default, accepted with validate_certs: false."""
     flow = "tls_flow"
     tls_emulator.reset()
-    tls_emulator.seed(flow, "verified")
-    tls_emulator.seed(flow, "unverified")
+    tls_emulator.seed_execution(flow, "verified")
+    tls_emulator.seed_execution(flow, "unverified")
     tls_emulator.clear_requests()
     connection, env = _credentials(ansible, sts, endpoint=tls_emulator.url)
     tasks = [
@@ -459,11 +460,11 @@ def tls(tls_emulator: Emulator, ansible: AnsibleRunner, sts: bool = False) -> No
     assert tls_emulator.statuses(flow) == {"verified": "Running", "unverified": "Stopped"}
 
 
-def plain_http_refused(emulator: Emulator, tls_emulator: Emulator, ansible: AnsibleRunner, sts: bool = False) -> None:
+def plain_http_refused(emulator: EmulatorControl, tls_emulator: EmulatorControl, ansible: AnsibleRunner, sts: bool = False) -> None:
     """http:// to a non-loopback host fails in validation: no connection attempt, no request anywhere."""
     for server in (emulator, tls_emulator):
         server.reset()
-    emulator.seed("tls_flow", "tls-1")
+    emulator.seed_execution("tls_flow", "tls-1")
     emulator.clear_requests()
     connection, env = _credentials(ansible, sts)
     without_endpoint = {name: value for name, value in connection.items() if name != "endpoint"}

@@ -6,40 +6,44 @@
 
 from __future__ import annotations
 
+import typing as t
+
 import reliability_scenarios as scenarios
-from reliability_harness import SECRETS, AnsibleRunner, Emulator, Sizes, assert_no_secrets
+from cloudflow_emulator import EmulatorControl
+from reliability_harness import SECRETS, AnsibleRunner, Sizes, assert_no_secrets
 
 
-def test_fault_soak(emulator: Emulator, ansible: AnsibleRunner, sizes: Sizes) -> None:
+def test_fault_soak(emulator: EmulatorControl, ansible: AnsibleRunner, sizes: Sizes) -> None:
     scenarios.fault_soak(emulator, ansible, sizes.executions)
 
 
-def test_races(emulator: Emulator, ansible: AnsibleRunner, sizes: Sizes) -> None:
+def test_races(emulator: EmulatorControl, ansible: AnsibleRunner, sizes: Sizes) -> None:
     scenarios.races(emulator, ansible, sizes.races)
 
 
-def test_bad_input_matrix(emulator: Emulator, ansible: AnsibleRunner, soak: bool) -> None:
+def test_bad_input_matrix(emulator: EmulatorControl, ansible: AnsibleRunner, soak: bool) -> None:
     # The default run takes every second case with connection defaults (and every credential case): 37 of 65.
     assert scenarios.bad_input(emulator, ansible, every=1 if soak else 2) >= 30
 
 
-def test_auth_failures_fail_fast(emulator: Emulator, ansible: AnsibleRunner) -> None:
+def test_auth_failures_fail_fast(emulator: EmulatorControl, ansible: AnsibleRunner) -> None:
     scenarios.auth_failures(emulator, ansible)
 
 
-def test_clock_skew_fails_fast(emulator: Emulator, ansible: AnsibleRunner) -> None:
+def test_clock_skew_fails_fast(emulator: EmulatorControl, ansible: AnsibleRunner) -> None:
     scenarios.clock_skew(emulator, ansible)
 
 
-def test_tls_self_signed_refused_unless_validate_certs_false(tls_emulator: Emulator, ansible: AnsibleRunner) -> None:
+def test_tls_self_signed_refused_unless_validate_certs_false(tls_emulator: EmulatorControl, ansible: AnsibleRunner) -> None:
     scenarios.tls(tls_emulator, ansible)
 
 
-def test_plain_http_to_non_loopback_refused_before_any_request(emulator: Emulator, tls_emulator: Emulator, ansible: AnsibleRunner) -> None:
+def test_plain_http_to_non_loopback_refused_before_any_request(emulator: EmulatorControl, tls_emulator: EmulatorControl, ansible: AnsibleRunner) -> None:
     scenarios.plain_http_refused(emulator, tls_emulator, ansible)
 
 
-def test_secrets_never_shown(emulator: Emulator, tls_emulator: Emulator, ansible: AnsibleRunner, soak: bool) -> None:
+def test_secrets_never_shown(emulator: EmulatorControl, tls_emulator: EmulatorControl, ansible: AnsibleRunner, soak: bool,
+                             emulator_output: t.Callable[[], str], tls_emulator_output: t.Callable[[], str]) -> None:
     """Every scenario again, shortened, at -vvvv with --diff and the STS key and token: no secret anywhere.
 
     The scenarios' own assertions run too, so a scenario that breaks fails this test as well; the clock-skew
@@ -50,7 +54,7 @@ def test_secrets_never_shown(emulator: Emulator, tls_emulator: Emulator, ansible
     secrets = SECRETS + (scenarios.EXPIRED_TOKEN,)
     scenario_logs: list[tuple[str, str]] = []
 
-    def keep_log(server: Emulator, label: str) -> None:
+    def keep_log(server: EmulatorControl, label: str) -> None:
         scenario_logs.append((label, server.requests_text()))
 
     def scan() -> None:
@@ -64,8 +68,8 @@ def test_secrets_never_shown(emulator: Emulator, tls_emulator: Emulator, ansible
         for label, text in scenario_logs:
             assert '"requests"' in text
             assert_no_secrets(text, label, secrets)
-        assert_no_secrets(emulator.log_text(), "the emulator's own output", secrets)
-        assert_no_secrets(tls_emulator.log_text(), "the TLS emulator's own output", secrets)
+        assert_no_secrets(emulator_output(), "the emulator's own output", secrets)
+        assert_no_secrets(tls_emulator_output(), "the TLS emulator's own output", secrets)
 
     # Here the point is the secrets; test_fault_soak proves the faults happen, on a run large enough for it.
     scenarios.fault_soak(emulator, ansible, 40 if soak else 15, sts=True, prove_faults=False)

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from reliability_harness import AnsibleRunner, Emulator
+from cloudflow_emulator import EmulatorControl
+from reliability_harness import AnsibleRunner
 
 FLOWS = ("win_a", "win_b")
 
@@ -33,13 +34,13 @@ def role_task(ansible: AnsibleRunner, role: str, variables: t.Mapping[str, t.Any
             "block": [{"name": role, "ansible.builtin.include_role": {"name": "seed.cloudflow." + role}, "vars": dict(variables)}]}
 
 
-def seed_window(emulator: Emulator, flows: t.Sequence[str] = FLOWS, schedules: int = 2, executions: int = 3, **settings: t.Any) -> None:
+def seed_window(emulator: EmulatorControl, flows: t.Sequence[str] = FLOWS, schedules: int = 2, executions: int = 3, **settings: t.Any) -> None:
     emulator.reset(**settings)
     for flow in flows:
         for index in range(schedules):
-            emulator.schedule(flow, "s{0}".format(index), "0 0 {0} * * *".format(index + 1), payload={"flow": flow})
+            emulator.create_schedule(flow, "s{0}".format(index), "0 0 {0} * * *".format(index + 1), payload={"flow": flow})
         for index in range(executions):
-            emulator.seed(flow, "{0}-run-{1}".format(flow, index), input={"n": index})
+            emulator.seed_execution(flow, "{0}-run-{1}".format(flow, index), input={"n": index})
 
 
 def read_record(path: Path) -> t.Optional[dict[str, t.Any]]:
@@ -60,7 +61,7 @@ def wait_for(condition: t.Callable[[], bool], what: str, timeout: float = 60.0) 
 @pytest.mark.parametrize("phase", ["drain", "wait"])
 @pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-group"])
 def test_an_interrupted_quiesce_leaves_a_record_that_restores_every_schedule(
-        emulator: Emulator, ansible: AnsibleRunner, tmp_path: Path, phase: str, signal_number: int) -> None:
+        emulator: EmulatorControl, ansible: AnsibleRunner, tmp_path: Path, phase: str, signal_number: int) -> None:
     # Four enabled schedules and six running executions that take 40 s to stop, as in issue 15.
     seed_window(emulator, stop_delay_seconds=40)
     record_path = tmp_path / "window.json"
@@ -105,7 +106,7 @@ def test_an_interrupted_quiesce_leaves_a_record_that_restores_every_schedule(
     assert read_record(record_path)["state"] == "resumed"  # type: ignore[index]
 
 
-def test_two_quiesce_jobs_at_once_on_one_record(emulator: Emulator, ansible: AnsibleRunner, tmp_path: Path) -> None:
+def test_two_quiesce_jobs_at_once_on_one_record(emulator: EmulatorControl, ansible: AnsibleRunner, tmp_path: Path) -> None:
     flows = ["job_f{0}".format(index) for index in range(1, 7)]
     seed_window(emulator, flows, schedules=1, executions=1, stop_delay_seconds=0.5)
     record_path = tmp_path / "window.json"
@@ -124,7 +125,7 @@ def test_two_quiesce_jobs_at_once_on_one_record(emulator: Emulator, ansible: Ans
     assert emulator.schedules_enabled() == {flow + "/s0": True for flow in flows}
 
 
-def test_a_resume_given_a_wrong_path_fails_naming_it(emulator: Emulator, ansible: AnsibleRunner, tmp_path: Path) -> None:
+def test_a_resume_given_a_wrong_path_fails_naming_it(emulator: EmulatorControl, ansible: AnsibleRunner, tmp_path: Path) -> None:
     seed_window(emulator, schedules=1, executions=0)
     record_path = tmp_path / "window.json"
     assert ansible.run_playbook([role_task(ansible, "quiesce", {
@@ -137,7 +138,7 @@ def test_a_resume_given_a_wrong_path_fails_naming_it(emulator: Emulator, ansible
 
 
 def test_an_awx_workflow_hands_the_record_from_the_quiesce_job_to_the_resume_job(
-        emulator: Emulator, ansible: AnsibleRunner, tmp_path: Path) -> None:
+        emulator: EmulatorControl, ansible: AnsibleRunner, tmp_path: Path) -> None:
     """Two ansible-runner jobs in throw-away directories; the record travels only through the published stats."""
     ansible_runner = pytest.importorskip("ansible_runner")
     seed_window(emulator, stop_delay_seconds=0.5)

@@ -10,14 +10,17 @@ with PYTHONPATH pointing at a directory that holds ansible_collections/seed/clou
 endpoint and credentials in the environment (ALIBABA_CLOUD_CLOUDFLOW_ENDPOINT,
 ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET).
 
-It runs the same steps as the module's main() for state=stopped, with time.perf_counter()
-between them, and prints one JSON object (seconds) on stdout:
+It runs the same steps as the module's main() (module_utils/_module.py run_module) for state=stopped, with
+time.perf_counter() between them, and prints one JSON object (seconds) on stdout:
   import_httpx, import_httpcore (httpx imports it lazily when the first Client is built; it is imported
   explicitly here so that it is counted as an import, not as client setup), import_basic, import_collection (the module and its module_utils),
-  args (AnsibleModule construction, argument spec validation and the module's own checks),
-  client (credential resolution and httpx.Client construction),
+  args (CloudFlowModule construction with the argument spec and its rules, the module's own checks, and the
+  connection resolved from the options and the environment),
+  client (credential resolution and the client's construction; the Transport builds its httpx.Client on the
+  first request, so that is counted in http),
   http (DescribeExecution + StopExecution round trips and result shaping),
   exit (exit_json: result serialisation).
+It follows the module's internals (run_module's steps): when they change, this script changes with them.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ def main() -> None:
     from ansible.module_utils import basic
 
     marks.append(("import_basic", time.perf_counter()))
+    from ansible_collections.seed.cloudflow.plugins.module_utils import _connection, _module
     from ansible_collections.seed.cloudflow.plugins.modules import cloudflow_execution as mod
 
     marks.append(("import_collection", time.perf_counter()))
@@ -59,19 +63,19 @@ def main() -> None:
         context = patch_module_args(args)
         context.__enter__()
     t_args = time.perf_counter()
-    module = mod.CloudFlowModule(
-        argument_spec=mod.argument_spec(),
+    module = _module.CloudFlowModule(
+        mod.argument_spec(),
         mutually_exclusive=[("name", "filters")],
         required_one_of=[("name", "filters")],
         supports_check_mode=True,
     )
-    module.check_connection_options()
     mod.check_options(module.params)
+    connection = _connection.resolve(module.params)
     t_client = time.perf_counter()
-    client = module.client()
+    client = _module.open_client(module, connection)
     t_http = time.perf_counter()
     with client:
-        result = mod.ExecutionManager(module, client).ensure_stopped()
+        result = mod.ExecutionManager(module, client).run()
     t_exit = time.perf_counter()
     real_stdout = sys.stdout
     sys.stdout = io.StringIO()

@@ -5,16 +5,16 @@
 
 """The seed.cloudflow benchmark (``make bench``): the figures of the performance page, measured against the local emulator.
 
-Run with the Python of a venv that has ansible-core and httpx (``make bench`` does this):
+Run with the Python of a venv that has ansible-core, httpx and the emulator package (``make bench`` does this):
 
-    python bench/run.py [--quick] [--output docs/docsite/performance.json]
-                        [--rst docs/docsite/rst/performance.rst] [--svg docs/docsite/rst/images/bulk_throughput.svg]
+    python bench/run.py [--quick] [--output docs/docsite/performance.json] [--no-render]
 
-Everything runs over loopback: the emulator is started here on 127.0.0.1 with a random port, the
-playbooks use the implicit localhost, HOME is a fresh temporary directory, proxies are removed from
-the environment and the ECS metadata service is disabled. Figures are ratios measured inside one run;
-absolute times on a small shared machine are noise. See docs/docsite/rst/performance.rst for what
-each figure means and how it is measured.
+It measures and writes every measurement to the JSON file; then bench/render.py writes the page and its chart from
+that file (with --quick, into the system's temporary directory: a smoke run never touches the published page).
+Everything runs over loopback: the emulator is started here on 127.0.0.1 with a random port, and the playbooks run
+through the emulator package's PlaybookRunner (implicit localhost, HOME in a temporary directory, no proxies, the ECS
+metadata service disabled). Figures are ratios measured inside one run; absolute times on a small shared machine are
+noise. See docs/docsite/rst/performance.rst for what each figure means and how it is measured.
 """
 
 from __future__ import annotations
@@ -36,10 +36,10 @@ import threading
 import time
 import traceback
 import typing as t
-import urllib.error
-import urllib.request
 
-from cloudflow_emulator import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorProcess, EmulatorStartError
+import reference
+from cloudflow_emulator import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorControl, EmulatorProcess, EmulatorStartError
+from cloudflow_emulator.playbooks import PlaybookRunner
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(REPO, "bench")
@@ -56,11 +56,6 @@ BULK_QUOTA_SCALE = 20.0
 POLL_INTERVAL = 5.0
 
 DEFAULT_JSON = os.path.join(REPO, "docs", "docsite", "performance.json")
-DEFAULT_RST = os.path.join(REPO, "docs", "docsite", "rst", "performance.rst")
-DEFAULT_SVG = os.path.join(REPO, "docs", "docsite", "rst", "images", "bulk_throughput.svg")
-RST_LABEL = "ansible_collections.seed.cloudflow.docsite.performance"
-
-PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "ftp_proxy", "no_proxy")
 
 
 class BenchError(Exception):
@@ -88,202 +83,61 @@ def parse_time(text: str) -> float:
 
 
 # ---------------------------------------------------------------------------------------------
-# the emulator
+# the emulator and the playbooks
 
 
-class Emulator:
-    """The project's emulator (the cloudflow_emulator package) on 127.0.0.1, plus its unsigned control surface."""
-
-    def __init__(self, workdir: str, env: t.Mapping[str, str]) -> None:
-        self.workdir = workdir
-        self.env = dict(env)
-        self.process: t.Optional[EmulatorProcess] = None
-        self.url = ""
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-    def start(self, timeout: float = 30.0) -> None:
-        self.process = EmulatorProcess(port=0, env=self.env, log_path=os.path.join(self.workdir, "emulator.log"),
-                                       startup_timeout=timeout)
-        try:
-            self.process.start()
-        except EmulatorStartError as error:
-            self.process = None
-            raise BenchError(str(error))
-        self.url = self.process.url
-        host = self.url.split("://", 1)[1].rsplit(":", 1)[0]
-        if host not in ("127.0.0.1", "[::1]", "localhost"):
-            self.stop()
-            raise BenchError("the emulator announced a non-loopback URL {0}".format(self.url))
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.stop(timeout=10)
-        self.process = None
-
-    def control(self, method: str, path: str, data: t.Optional[t.Mapping[str, t.Any]] = None) -> t.Any:
-        body = None if data is None else json.dumps(data).encode("utf-8")
-        request = urllib.request.Request(self.url + "/_emulator/" + path, data=body, method=method,
-                                         headers={"Content-Type": "application/json"})
-        try:
-            with self._opener.open(request, timeout=30) as response:
-                return json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as error:
-            raise BenchError("emulator control {0} {1} answered {2}: {3}".format(
-                method, path, error.code, error.read()[:500].decode("utf-8", "replace"))) from error
-
-    def reset(self, **settings: t.Any) -> None:
-        self.control("POST", "reset", {})
-        if settings:
-            self.control("POST", "config", settings)
-
-    def config(self, **settings: t.Any) -> None:
-        self.control("POST", "config", settings)
-
-    def seed(self, flow: str, name: str, status: str = "Running") -> None:
-        self.control("POST", "executions", {"flow_name": flow, "name": name, "status": status})
-
-    def seed_bulk(self, flow: str, count: int, prefix: str) -> t.List[str]:
-        return self.control("POST", "executions/bulk", {"flow_name": flow, "count": count, "name_prefix": prefix})["names"]
-
-    def requests(self) -> t.Dict[str, t.Any]:
-        return self.control("GET", "requests")
-
-    def clear_requests(self) -> None:
-        self.control("DELETE", "requests")
-
-    def executions(self, flow: str) -> t.Dict[str, t.Dict[str, t.Any]]:
-        found = self.control("GET", "executions?flow_name=" + flow)["executions"]
-        return {entry["Name"]: entry for entry in found}
+def start_emulator(workdir: str) -> EmulatorProcess:
+    """The project's emulator on 127.0.0.1 (a random port); refused unless it announces a loopback URL."""
+    process = EmulatorProcess(port=0, log_path=os.path.join(workdir, "emulator.log"), startup_timeout=30.0)
+    try:
+        process.start()
+    except EmulatorStartError as error:
+        raise BenchError(str(error)) from error
+    host = process.url.split("://", 1)[1].rsplit(":", 1)[0]
+    if host not in ("127.0.0.1", "[::1]", "localhost"):
+        process.stop(timeout=10)
+        raise BenchError("the emulator announced a non-loopback URL {0}".format(process.url))
+    return process
 
 
-# ---------------------------------------------------------------------------------------------
-# running playbooks
+def executions_by_name(emulator: EmulatorControl, flow: str) -> t.Dict[str, t.Dict[str, t.Any]]:
+    """The flow's executions as the emulator holds them, by name."""
+    return {entry["Name"]: entry for entry in emulator.executions(flow)}
 
 
-class Runner:
-    """Builds the isolated environment and runs generated playbooks with the timing callback."""
-
-    def __init__(self, workdir: str, emulator_url: str) -> None:
-        self.workdir = workdir
-        self.home = os.path.join(workdir, "home")
-        os.makedirs(self.home, exist_ok=True)
-        # Not workdir/collections: Ansible also searches the collections directory beside the playbook, which would
-        # shadow ANSIBLE_COLLECTIONS_PATH when a play is run with another copy of the collection (figure 8).
-        self.collections = os.path.join(workdir, "collections-checkout")
-        namespace = os.path.join(self.collections, "ansible_collections", "seed")
-        os.makedirs(namespace, exist_ok=True)
-        os.symlink(REPO, os.path.join(namespace, "cloudflow"))
-        self.playbook_bin = self._find_playbook()
-        self.shim = self._write_rss_shim()
-        self.rss_out = os.path.join(workdir, "rss.jsonl")
-        self.env = isolated_env(self.home)
-        self.env.update({
-            "ALIBABA_CLOUD_ACCESS_KEY_ID": ACCESS_KEY_ID,
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": ACCESS_KEY_SECRET,
-            "ALIBABA_CLOUD_CLOUDFLOW_ENDPOINT": emulator_url,
-            "ANSIBLE_COLLECTIONS_PATH": self.collections,
-            "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
-            "ANSIBLE_CALLBACK_PLUGINS": os.path.join(BENCH, "callback_plugins"),
-            "ANSIBLE_CALLBACKS_ENABLED": "bench_timer",
-            "ANSIBLE_LOCALHOST_WARNING": "false",
-            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
-            "ANSIBLE_NOCOLOR": "1",
-            "ANSIBLE_RETRY_FILES_ENABLED": "false",
-            "ANSIBLE_HOME": os.path.join(self.home, ".ansible"),
-            "ANSIBLE_LOCAL_TEMP": os.path.join(self.home, ".ansible", "tmp"),
-            "ANSIBLE_REMOTE_TEMP": os.path.join(self.home, ".ansible", "tmp"),
-            "BENCH_RSS_OUT": self.rss_out,
-        })
-        self.runs = 0
-
-    @staticmethod
-    def _find_playbook() -> str:
-        candidate = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
-        if os.access(candidate, os.X_OK):
-            return candidate
-        found = shutil.which("ansible-playbook")
-        if not found:
-            raise BenchError("ansible-playbook was found neither next to {0} nor on PATH".format(sys.executable))
-        return found
-
-    def _write_rss_shim(self) -> str:
-        """An interpreter for ansible_python_interpreter that runs the real Python as a child and
-        records the child's peak RSS (getrusage(RUSAGE_CHILDREN).ru_maxrss, KiB on Linux)."""
-        path = os.path.join(self.workdir, "python-rss-shim")
-        source = "\n".join([
-            "#!" + sys.executable,
-            "import json, os, resource, subprocess, sys, time",
-            "start = time.time()",
-            "code = subprocess.call([{0!r}] + sys.argv[1:])".format(sys.executable),
-            "usage = resource.getrusage(resource.RUSAGE_CHILDREN)",
-            "out = os.environ.get('BENCH_RSS_OUT')",
-            "if out:",
-            "    script = os.path.basename(sys.argv[1]) if len(sys.argv) > 1 else '<stdin>'",
-            "    end = time.time()",
-            "    entry = {'label': os.environ.get('BENCH_RSS_LABEL'), 'script': script, 'maxrss_kib': usage.ru_maxrss,",
-            "             'start': start, 'end': end, 'seconds': end - start, 'rc': code}",
-            "    with open(out, 'a') as handle:",
-            "        handle.write(json.dumps(entry) + '\\n')",
-            "sys.exit(code)",
-            "",
-        ])
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(source)
-        os.chmod(path, 0o755)
-        return path
-
-    def run(self, label: str, tasks: t.List[t.Dict[str, t.Any]], timeout: float = 300.0,
-            env: t.Optional[t.Mapping[str, str]] = None) -> t.List[t.Dict[str, t.Any]]:
-        """Run one play of tasks on the implicit localhost; return the callback's task records.
-
-        env overrides variables of the isolated environment (another ANSIBLE_COLLECTIONS_PATH, for example)."""
-        self.runs += 1
-        stem = "{0:02d}-{1}".format(self.runs, label)
-        playbook = os.path.join(self.workdir, stem + ".yml")
-        timer = os.path.join(self.workdir, stem + ".timer.json")
-        play = [{"name": "bench " + label, "hosts": "localhost", "gather_facts": False, "tasks": tasks}]
-        with open(playbook, "w", encoding="utf-8") as handle:
-            json.dump(play, handle, indent=1)  # JSON is YAML
-        env = dict(self.env, **(env or {}))
-        env["BENCH_TIMER_OUT"] = timer
-        try:
-            completed = subprocess.run([self.playbook_bin, playbook], cwd=self.workdir, env=env, stdin=subprocess.DEVNULL,
-                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout, check=False)
-        except subprocess.TimeoutExpired as error:
-            raise BenchError("playbook {0} did not finish within {1:g} s".format(label, timeout)) from error
-        output = completed.stdout.decode("utf-8", "replace")
-        with open(os.path.join(self.workdir, stem + ".out"), "w", encoding="utf-8") as handle:
-            handle.write(output)
-        if not os.path.exists(timer):
-            raise BenchError("playbook {0} exited {1} without timing data: {2}".format(label, completed.returncode, output[-2000:]))
-        with open(timer, encoding="utf-8") as handle:
-            records = json.load(handle)["tasks"]
-        if completed.returncode != 0:
-            failed = [record for record in records if record["status"] != "ok"]
-            raise BenchError("playbook {0} exited {1}; failed tasks: {2}; output tail: {3}".format(
-                label, completed.returncode, json.dumps(failed)[:1500], output[-1500:]))
-        return records
-
-    def rss_entries(self) -> t.List[t.Dict[str, t.Any]]:
-        if not os.path.exists(self.rss_out):
-            return []
-        with open(self.rss_out, encoding="utf-8") as handle:
-            return [json.loads(line) for line in handle if line.strip()]
+def make_runner(workdir: str, emulator_url: str) -> PlaybookRunner:
+    """The playbook runner, with the collection in a collections directory of its own and the emulator's key and
+    endpoint in the environment of every play."""
+    # Not workdir/collections: Ansible also searches the collections directory beside the playbook, which would
+    # shadow ANSIBLE_COLLECTIONS_PATH when a play is run with another copy of the collection (figure 8).
+    collections = os.path.join(workdir, "collections-checkout")
+    namespace = os.path.join(collections, "ansible_collections", "seed")
+    os.makedirs(namespace, exist_ok=True)
+    os.symlink(REPO, os.path.join(namespace, "cloudflow"))
+    return PlaybookRunner(workdir, collections, environment={
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": ACCESS_KEY_ID,
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": ACCESS_KEY_SECRET,
+        "ALIBABA_CLOUD_CLOUDFLOW_ENDPOINT": emulator_url,
+    })
 
 
-def isolated_env(home: str) -> t.Dict[str, str]:
-    """The caller's environment without proxies, credentials or Ansible settings; HOME is temporary."""
-    env = {}
-    for key, value in os.environ.items():
-        lower = key.lower()
-        if lower in PROXY_VARIABLES or key.startswith(("ANSIBLE_", "ALIBABA_CLOUD_", "ALICLOUD_")) or key == "PYTHONPATH":
-            continue
-        env[key] = value
-    env["HOME"] = home
-    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost,::1"
-    env["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true"
-    env["ALIBABA_CLOUD_IMDSV1_DISABLED"] = "true"
-    return env
+def play(runner: PlaybookRunner, label: str, tasks: t.List[t.Dict[str, t.Any]], timeout: float = 300.0,
+         env: t.Optional[t.Mapping[str, str]] = None) -> t.List[t.Dict[str, t.Any]]:
+    """Run one play of tasks on the implicit localhost; return the callback's task records (name, action, start, end,
+    status, result, items_ran, items_skipped).
+
+    env overrides variables of the play's environment (another ANSIBLE_COLLECTIONS_PATH, for example)."""
+    try:
+        run = runner.run_playbook(tasks, env=env, name="bench-" + label, timeout=timeout)
+    except subprocess.TimeoutExpired as error:
+        raise BenchError("playbook {0} did not finish within {1:g} s".format(label, timeout)) from error
+    if not run.recorded:
+        raise BenchError("playbook {0} exited {1} without timing data: {2}".format(label, run.returncode, run.output[-2000:]))
+    if run.returncode != 0:
+        failed = [record for record in run.tasks if record["status"] != "ok"]
+        raise BenchError("playbook {0} exited {1}; failed tasks: {2}; output tail: {3}".format(
+            label, run.returncode, json.dumps(failed)[:1500], run.output[-1500:]))
+    return run.tasks
 
 
 def stop_task(flow: str, name: str, label: str, **extra: t.Any) -> t.Dict[str, t.Any]:
@@ -294,13 +148,6 @@ def stop_task(flow: str, name: str, label: str, **extra: t.Any) -> t.Dict[str, t
 
 def ping_task(label: str) -> t.Dict[str, t.Any]:
     return {"name": label, "ansible.builtin.ping": {}}
-
-
-def with_rss(task: t.Dict[str, t.Any], runner: Runner, label: str) -> t.Dict[str, t.Any]:
-    task = dict(task)
-    task["vars"] = {"ansible_python_interpreter": runner.shim}
-    task["environment"] = {"BENCH_RSS_LABEL": label}
-    return task
 
 
 def duration(record: t.Mapping[str, t.Any]) -> float:
@@ -345,17 +192,17 @@ def call_summary(label: str, target: t.Optional[str], entries: list[dict[str, t.
     }
 
 
-def figure_task_cost(emulator: Emulator, runner: Runner, pairs: int) -> t.Dict[str, t.Any]:
+def figure_task_cost(emulator: EmulatorControl, runner: PlaybookRunner, pairs: int) -> t.Dict[str, t.Any]:
     flow = "costflow"
     emulator.reset()
     for index in range(pairs + 1):
-        emulator.seed(flow, "cost-{0:02d}".format(index))
+        emulator.seed_execution(flow, "cost-{0:02d}".format(index))
     for key, _label, status, _args, _check, _target in CALL_SCENARIOS:
         if status:
-            emulator.seed(flow, "calls-" + key.replace("_", "-"), status)
-    emulator.seed(flow, "mem-stop")
+            emulator.seed_execution(flow, "calls-" + key.replace("_", "-"), status=status)
+    emulator.seed_execution(flow, "mem-stop")
     for bulk_flow, _check in BULK_CALL_SCENARIOS:
-        emulator.seed_bulk(bulk_flow, BULK_CALL_COUNT, "r-")
+        emulator.seed_executions(bulk_flow, BULK_CALL_COUNT, name_prefix="r-")
     emulator.clear_requests()
 
     tasks = [ping_task("warm ping"), stop_task(flow, "cost-{0:02d}".format(pairs), "warm stop")]
@@ -372,10 +219,10 @@ def figure_task_cost(emulator: Emulator, runner: Runner, pairs: int) -> t.Dict[s
         if check:
             task["check_mode"] = True
         tasks.append(task)
-    tasks.append(with_rss(ping_task("mem ping"), runner, "ping"))
-    tasks.append(with_rss(stop_task(flow, "mem-stop", "mem stop"), runner, "single-stop"))
+    tasks.append(runner.with_rss(ping_task("mem ping"), "ping"))
+    tasks.append(runner.with_rss(stop_task(flow, "mem-stop", "mem stop"), "single-stop"))
 
-    records = by_name(runner.run("task-cost", tasks))
+    records = by_name(play(runner, "task-cost", tasks))
     ping_times = [duration(records["ping {0:02d}".format(index)]) for index in range(pairs)]
     stop_times = [duration(records["stop {0:02d}".format(index)]) for index in range(pairs)]
     changed = [records["stop {0:02d}".format(index)]["result"].get("changed") for index in range(pairs)]
@@ -416,13 +263,12 @@ def figure_task_cost(emulator: Emulator, runner: Runner, pairs: int) -> t.Dict[s
     return {"task_cost": cost, "calls": calls}
 
 
-def figure_module_split(emulator: Emulator, runner: Runner, repeats: int) -> t.Dict[str, t.Any]:
+def figure_module_split(emulator: EmulatorControl, runner: PlaybookRunner, repeats: int) -> t.Dict[str, t.Any]:
     flow = "splitflow"
     emulator.reset()
     for index in range(repeats):
-        emulator.seed(flow, "split-{0:02d}".format(index))
-    env = dict(runner.env)
-    env["PYTHONPATH"] = runner.collections
+        emulator.seed_execution(flow, "split-{0:02d}".format(index))
+    env = runner.environment({"PYTHONPATH": str(runner.collections_path)})
     script = os.path.join(BENCH, "module_split.py")
     runs = []
     for index in range(repeats):
@@ -459,34 +305,34 @@ def figure_module_split(emulator: Emulator, runner: Runner, repeats: int) -> t.D
 # figure 3: wait latency
 
 
-def figure_wait(emulator: Emulator, runner: Runner, trials: int, delay: float, poll_trials: int,
+def figure_wait(emulator: EmulatorControl, runner: PlaybookRunner, trials: int, delay: float, poll_trials: int,
                 split_trials: int) -> t.Dict[str, t.Any]:
     flow = "waitflow"
     emulator.reset(stop_delay_seconds=delay)
     names = ["wait-{0:02d}".format(index) for index in range(trials)]
     poll_names = ["poll-{0:02d}".format(index) for index in range(poll_trials)]
     for name in names + poll_names:
-        emulator.seed(flow, name)
+        emulator.seed_execution(flow, name)
     # Extra trials through the RSS shim, which also records when the module process exited: they split the
     # latency into the module's part (long-poll wake-up, result, interpreter exit) and the controller's part.
     split_names = ["wsplit-{0:02d}".format(index) for index in range(split_trials)]
     for name in split_names:
-        emulator.seed(flow, name)
+        emulator.seed_execution(flow, name)
     tasks = []
     for index in range(max(trials, split_trials)):
         if index < trials:
             tasks.append(stop_task(flow, names[index], "wait " + names[index], wait=True, wait_timeout=60))
         if index < split_trials:
-            tasks.append(with_rss(stop_task(flow, split_names[index], "wait " + split_names[index], wait=True, wait_timeout=60),
-                                  runner, "wait-" + split_names[index]))
-    records = by_name(runner.run("wait", tasks, timeout=60 + (trials + split_trials) * (delay + 30)))
+            tasks.append(runner.with_rss(stop_task(flow, split_names[index], "wait " + split_names[index], wait=True, wait_timeout=60),
+                                         "wait-" + split_names[index]))
+    records = by_name(play(runner, "wait", tasks, timeout=60 + (trials + split_trials) * (delay + 30)))
     long_poll_names = ["lpoll-{0:02d}".format(index) for index in range(split_trials)]
     for name in long_poll_names:
-        emulator.seed(flow, name)
-    polled = reference_poller(emulator, runner, flow, poll_names, delay, long_poll_names)
+        emulator.seed_execution(flow, name)
+    polled = reference_poller(emulator, flow, poll_names, delay, long_poll_names)
     poller = [trial for trial in polled if trial["kind"] == "fixed"]
     in_process = [trial for trial in polled if trial["kind"] == "long-poll"]
-    executions = emulator.executions(flow)
+    executions = executions_by_name(emulator, flow)
     log = emulator.requests()
     stop_accepts = {entry["execution_name"]: parse_time(entry["time"]) for entry in log["requests"]
                     if entry.get("action") == "StopExecution" and entry.get("http_status") == 200}
@@ -548,7 +394,7 @@ def figure_wait(emulator: Emulator, runner: Runner, trials: int, delay: float, p
             "controller_part_median_s": median([trial["controller_after_module_exit_s"] for trial in split_trials_out]),
         },
         "fixed_5s_polling": {
-            "method": ("reference poller in the bench process, using the collection's CloudFlowClient: StopExecution, "
+            "method": ("reference poller in the bench process, using the bench's own client (bench/reference.py): StopExecution, "
                        "then plain DescribeExecution (no WaitTimeSeconds) every {0:g} s; the phase of the poll schedule "
                        "against the StopExecution is spread evenly over one interval ((i + 0.5) / n * {0:g} s for trial i "
                        "of n), so the expected latency is half an interval").format(POLL_INTERVAL),
@@ -560,24 +406,16 @@ def figure_wait(emulator: Emulator, runner: Runner, trials: int, delay: float, p
     }
 
 
-def collection_client(runner: Runner, emulator_url: str) -> t.Any:
-    """A CloudFlowClient from the collection's own module_utils (imported through the collections dir)."""
-    if runner.collections not in sys.path:
-        sys.path.insert(0, runner.collections)
-    from ansible_collections.seed.cloudflow.plugins.module_utils._credentials import Credentials
-    from ansible_collections.seed.cloudflow.plugins.module_utils._http import CloudFlowClient
-
-    return CloudFlowClient(emulator_url, Credentials(ACCESS_KEY_ID, ACCESS_KEY_SECRET, None, "bench"),
-                           user_agent="seed.cloudflow-bench reference-poller", timeout=30.0)
+def reference_client(emulator: EmulatorControl, scale: float, user_agent: str) -> reference.Client:
+    """The bench's own client (bench/reference.py), with the emulator's key, paced at the quotas times scale."""
+    return reference.Client(emulator.url, ACCESS_KEY_ID, ACCESS_KEY_SECRET, scale, "seed.cloudflow-bench " + user_agent)
 
 
-def reference_poller(emulator: Emulator, runner: Runner, flow: str, names: t.Sequence[str], delay: float,
+def reference_poller(emulator: EmulatorControl, flow: str, names: t.Sequence[str], delay: float,
                      long_poll_names: t.Sequence[str] = ()) -> t.List[t.Dict[str, t.Any]]:
-    """Fixed-interval polling trials (names) and, alongside, in-process long-poll trials (long_poll_names) that use
-    the collection's own wait_until_finished: the latter isolate the long-poll wake-up from process and Ansible costs."""
-    client = collection_client(runner, emulator.url)
-    from ansible_collections.seed.cloudflow.plugins.module_utils._executions import wait_until_finished
-
+    """Fixed-interval polling trials (names) and, alongside, in-process long-poll trials (long_poll_names): the
+    latter isolate the long-poll wake-up from process and Ansible costs."""
+    client = reference_client(emulator, 1.0, "reference-poller")
     results: t.List[t.Dict[str, t.Any]] = []
     max_polls = int(math.ceil((delay + 2 * POLL_INTERVAL) / POLL_INTERVAL)) + 1
 
@@ -585,8 +423,8 @@ def reference_poller(emulator: Emulator, runner: Runner, flow: str, names: t.Seq
         entry: t.Dict[str, t.Any] = {"name": name, "kind": "long-poll", "detected": None, "error": None}
         results.append(entry)
         try:
-            client.call("StopExecution", {"FlowName": flow, "ExecutionName": name})
-            execution = wait_until_finished(client, flow, name, delay + 30)
+            client.stop(flow, name)
+            execution = client.long_poll(flow, name, delay + 30)
             entry["detected"] = time.time()
             entry["status"] = execution.get("Status")
         except Exception as error:  # pylint: disable=broad-except
@@ -598,12 +436,12 @@ def reference_poller(emulator: Emulator, runner: Runner, flow: str, names: t.Seq
         results.append(entry)
         try:
             sent = time.time()
-            client.call("StopExecution", {"FlowName": flow, "ExecutionName": name})
+            client.stop(flow, name)
             for poll in range(max_polls):
                 pause = sent + phase + poll * POLL_INTERVAL - time.time()
                 if pause > 0:
                     time.sleep(pause)
-                reply = client.call("DescribeExecution", {"FlowName": flow, "ExecutionName": name})
+                reply = client.describe(flow, name)
                 entry["polls"] += 1
                 if reply.get("Status") in TERMINAL:
                     entry["detected"] = time.time()
@@ -631,21 +469,21 @@ def bulk_ceiling(count: int, scale: float) -> t.Dict[str, float]:
     return {"burst": burst, "rate_per_s": rate, "min_seconds": max(0.0, count - burst) / rate}
 
 
-def figure_bulk(emulator: Emulator, runner: Runner, sizes: t.Sequence[int], loop_size: int) -> t.Dict[str, t.Any]:
+def figure_bulk(emulator: EmulatorControl, runner: PlaybookRunner, sizes: t.Sequence[int], loop_size: int) -> t.Dict[str, t.Any]:
     scale = BULK_QUOTA_SCALE
     runs = []
     for count in sizes:
         flow = "bulkflow"
         emulator.reset(quota_scale=scale)
-        emulator.seed_bulk(flow, count, "b-")
+        emulator.seed_executions(flow, count, name_prefix="b-")
         emulator.clear_requests()
         task = {"name": "bulk {0}".format(count),
                 MODULE: {"flow_name": flow, "filters": {}, "state": "stopped", "quota_scale": scale}}
-        task = with_rss(task, runner, "bulk-{0}".format(count))
-        records = runner.run("bulk-{0}".format(count), [task], timeout=120 + count)
+        task = runner.with_rss(task, "bulk-{0}".format(count))
+        records = play(runner, "bulk-{0}".format(count), [task], timeout=120 + count)
         record = records[0]
         log = emulator.requests()
-        executions = emulator.executions(flow)
+        executions = executions_by_name(emulator, flow)
         stops = [entry for entry in log["requests"] if entry.get("action") == "StopExecution"]
         accepted = [parse_time(entry["time"]) for entry in stops if entry.get("http_status") == 200]
         ceiling = bulk_ceiling(count, scale)
@@ -687,14 +525,14 @@ def figure_bulk(emulator: Emulator, runner: Runner, sizes: t.Sequence[int], loop
     # The loop of single-execution tasks, on a smaller N, extrapolated linearly.
     flow = "loopflow"
     emulator.reset(quota_scale=scale)
-    names = emulator.seed_bulk(flow, loop_size, "l-")
+    names = emulator.seed_executions(flow, loop_size, name_prefix="l-")["names"]
     emulator.clear_requests()
     task = {"name": "loop {0}".format(loop_size),
             MODULE: {"flow_name": flow, "name": "{{ item }}", "state": "stopped", "quota_scale": scale},
             "loop": names}
-    record = runner.run("loop-{0}".format(loop_size), [task], timeout=120 + 10 * loop_size)[0]
+    record = play(runner, "loop-{0}".format(loop_size), [task], timeout=120 + 10 * loop_size)[0]
     loop_seconds = duration(record)
-    executions = emulator.executions(flow)
+    executions = executions_by_name(emulator, flow)
     loop = {
         "n": loop_size,
         "task_seconds": loop_seconds,
@@ -731,15 +569,6 @@ WINDOW_QUOTA_SCALE = 4.0
 DESCRIBE_QUOTA = (50.0, 5.0)
 # The emulator applies each stop this long after accepting it, so that a wait has something to wait for.
 WINDOW_STOP_DELAY = 1.0
-
-
-def window_client(emulator_url: str, scale: float) -> t.Any:
-    """A CloudFlowClient from the collection's module_utils, paced at the same scaled quotas as the module."""
-    from ansible_collections.seed.cloudflow.plugins.module_utils._credentials import Credentials
-    from ansible_collections.seed.cloudflow.plugins.module_utils._http import CloudFlowClient
-
-    return CloudFlowClient(emulator_url, Credentials(ACCESS_KEY_ID, ACCESS_KEY_SECRET, None, "bench"),
-                           user_agent="seed.cloudflow-bench bulk-wait", timeout=30.0, quota_scale=scale)
 
 
 def log_figures(log: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
@@ -860,10 +689,10 @@ def quiesce_block(label: str, prefix: str, scale: float) -> t.Dict[str, t.Any]:
     }
 
 
-def role_run(emulator: Emulator, runner: Runner, label: str, prefix: str, scale: float, timeout: float,
+def role_run(emulator: EmulatorControl, runner: PlaybookRunner, label: str, prefix: str, scale: float, timeout: float,
              env: t.Optional[t.Mapping[str, str]] = None) -> t.Dict[str, t.Any]:
     """Run the quiesce role once through the Runner; its time, module runs, calls per action and the schedules after it."""
-    records = runner.run(label, [quiesce_block(label, prefix, scale)], timeout=timeout, env=env)
+    records = play(runner, label, [quiesce_block(label, prefix, scale)], timeout=timeout, env=env)
     finished = [record for record in records if record["end"] is not None]
     start = min(float(record["start"]) for record in finished)
     end = max(float(record["end"]) for record in finished)
@@ -871,7 +700,7 @@ def role_run(emulator: Emulator, runner: Runner, label: str, prefix: str, scale:
     figures = log_figures(log)
     runs = module_runs(records)
     failed_tasks = [record for record in records if record["status"] not in ("ok", "skipped")]
-    schedules = [entry for entry in emulator.control("GET", "schedules")["schedules"] if str(entry.get("flow_name")).startswith(prefix)]
+    schedules = [entry for entry in emulator.schedules() if str(entry.get("flow_name")).startswith(prefix)]
     result = {
         "role_seconds": end - start,
         "role_status": "ok" if not failed_tasks else "failed",
@@ -898,25 +727,24 @@ def role_run(emulator: Emulator, runner: Runner, label: str, prefix: str, scale:
     return result
 
 
-def seed_schedules(emulator: Emulator, flow: str) -> None:
+def seed_schedules(emulator: EmulatorControl, flow: str) -> None:
     for schedule in SCHEDULE_NAMES:
-        emulator.control("POST", "schedules", {"flow_name": flow, "name": schedule, "cron_expression": SCHEDULE_CRON,
-                                               "payload": {"schedule": schedule}, "enable": True})
+        emulator.create_schedule(flow, schedule, SCHEDULE_CRON, payload={"schedule": schedule}, enable=True)
 
 
-def figure_quiesce(emulator: Emulator, runner: Runner, flows: int, per_flow: int) -> t.Dict[str, t.Any]:
+def figure_quiesce(emulator: EmulatorControl, runner: PlaybookRunner, flows: int, per_flow: int) -> t.Dict[str, t.Any]:
     """One quiesce role run over flows x per_flow Running executions, each flow with two enabled schedules."""
     scale = WINDOW_QUOTA_SCALE
     emulator.reset(quota_scale=scale, stop_delay_seconds=WINDOW_STOP_DELAY)
     flow_names = ["qf-{0:02d}".format(index) for index in range(flows)]
     for flow in flow_names:
-        emulator.seed_bulk(flow, per_flow, "q-")
+        emulator.seed_executions(flow, per_flow, name_prefix="q-")
         seed_schedules(emulator, flow)
     emulator.clear_requests()
     run = role_run(emulator, runner, "quiesce-{0}x{1}".format(flows, per_flow), "qf-", scale, timeout=900)
     calls = run["calls"]
     ceiling = max(entry["ceiling_seconds"] for entry in calls.values()) if calls else 0.0
-    not_stopped = sum(1 for flow in flow_names for entry in emulator.executions(flow).values() if entry.get("Status") != "Stopped")
+    not_stopped = sum(1 for flow in flow_names for entry in executions_by_name(emulator, flow).values() if entry.get("Status") != "Stopped")
     return dict(
         run,
         flows=flows,
@@ -995,7 +823,7 @@ def scale_ceilings(run: t.Mapping[str, t.Any], scale: float) -> t.Dict[str, t.An
     }
 
 
-def figure_window_scale(emulator: Emulator, runner: Runner, workdir: str, flows: int) -> t.Dict[str, t.Any]:
+def figure_window_scale(emulator: EmulatorControl, runner: PlaybookRunner, workdir: str, flows: int) -> t.Dict[str, t.Any]:
     """Quiesce of flows x 2 enabled schedules with nothing running: the role now (one cloudflow_window run), and the
     role as it was at OLD_ROLE_COMMIT on the same seeded state in the same run."""
     scale = WINDOW_QUOTA_SCALE
@@ -1029,6 +857,7 @@ def figure_window_scale(emulator: Emulator, runner: Runner, workdir: str, flows:
                                         "UpdateSchedule ceiling: the window lists the flows, reads every flow's schedules "
                                         "and in-progress executions, then disables (phases one after the other)"),
         "new": new,
+        "old_commit": OLD_ROLE_COMMIT,
     }
     old_root, how = old_collection(workdir)
     result["old_method"] = how
@@ -1055,7 +884,7 @@ def figure_window_scale(emulator: Emulator, runner: Runner, workdir: str, flows:
     return result
 
 
-def figure_bulk_wait(emulator: Emulator, runner: Runner, count: int) -> t.Dict[str, t.Any]:
+def figure_bulk_wait(emulator: EmulatorControl, runner: PlaybookRunner, count: int) -> t.Dict[str, t.Any]:
     """Bulk stop of N with wait=true: the module (ListExecutions watch) against the per-execution long-poll."""
     scale = WINDOW_QUOTA_SCALE
     stop_burst, stop_rate = STOP_QUOTA[0] * scale, STOP_QUOTA[1] * scale
@@ -1063,33 +892,29 @@ def figure_bulk_wait(emulator: Emulator, runner: Runner, count: int) -> t.Dict[s
     describe_ceiling = max(0.0, count - DESCRIBE_QUOTA[0] * scale) / (DESCRIBE_QUOTA[1] * scale)
     flow = "waitflow"
     emulator.reset(quota_scale=scale, stop_delay_seconds=WINDOW_STOP_DELAY)
-    emulator.seed_bulk(flow, count, "w-")
+    emulator.seed_executions(flow, count, name_prefix="w-")
     emulator.clear_requests()
     task = {"name": "bulk wait {0}".format(count),
             MODULE: {"flow_name": flow, "filters": {}, "state": "stopped", "quota_scale": scale, "wait": True,
                      "wait_timeout": int(ceiling * 3 + 120)}}
-    record = runner.run("bulk-wait-{0}".format(count), [task], timeout=ceiling * 3 + 300)[0]
-    executions = emulator.executions(flow)
+    record = play(runner, "bulk-wait-{0}".format(count), [task], timeout=ceiling * 3 + 300)[0]
+    executions = executions_by_name(emulator, flow)
     module = dict(log_figures(emulator.requests()), task_seconds=duration(record), task_status=record["status"],
                   not_stopped=sum(1 for entry in executions.values() if entry.get("Status") != "Stopped"))
 
-    # The per-execution long-poll (the wait before issue 11), in this process, through the same library.
-    if runner.collections not in sys.path:
-        sys.path.insert(0, runner.collections)
-    from ansible_collections.seed.cloudflow.plugins.module_utils._bulk_stop import stop_in_progress
-
+    # The per-execution long-poll (the wait before issue 11), in this process, at the same scaled quotas.
     emulator.reset(quota_scale=scale, stop_delay_seconds=WINDOW_STOP_DELAY)
-    emulator.seed_bulk(flow, count, "w-")
+    emulator.seed_executions(flow, count, name_prefix="w-")
     emulator.clear_requests()
-    client = window_client(emulator.url, scale)
+    client = reference_client(emulator, scale, "bulk-wait")
     started = time.monotonic()
     try:
-        outcome = stop_in_progress(client, flow, wait=True, wait_timeout=ceiling * 3 + 120, wait_strategy="long_poll")
+        outcome = reference.stop_and_long_poll_each(client, flow, timeout=ceiling * 3 + 120)
     finally:
         client.close()
     old_seconds = time.monotonic() - started
-    executions = emulator.executions(flow)
-    long_poll = dict(log_figures(emulator.requests()), task_seconds=old_seconds, failed=len(outcome.failed),
+    executions = executions_by_name(emulator, flow)
+    long_poll = dict(log_figures(emulator.requests()), task_seconds=old_seconds, failed=len(outcome["failures"]),
                      not_stopped=sum(1 for entry in executions.values() if entry.get("Status") != "Stopped"))
     return {
         "n": count,
@@ -1102,282 +927,11 @@ def figure_bulk_wait(emulator: Emulator, runner: Runner, count: int) -> t.Dict[s
         "module": dict(module, ratio_to_ceiling=module["task_seconds"] / ceiling if ceiling else None),
         "long_poll_in_process": dict(long_poll, ratio_to_ceiling=old_seconds / ceiling if ceiling else None),
         "method": ("module: one cloudflow_execution task (filters: {{}}, wait: true) through ansible-playbook; long-poll: "
-                   "stop_in_progress(wait_strategy='long_poll') called in the benchmark process (no process start-up), "
-                   "one DescribeExecution long-poll per execution; emulator and clients at quota_scale {0:g}").format(scale),
+                   "bench/reference.py's stop_and_long_poll_each called in the benchmark process (no process start-up): "
+                   "the in-progress executions listed, each stopped, then one DescribeExecution long-poll per execution, "
+                   "4 at a time, as the module's wait did before the paged watch; emulator and clients at quota_scale {0:g}"
+                   ).format(scale),
     }
-
-
-def window_rows(figures: t.Mapping[str, t.Any]) -> t.List[t.Dict[str, str]]:
-    """Rows of figures 6 and 7, in the table's shape."""
-    rows: t.List[t.Dict[str, str]] = []
-
-    def row(figure: str, metric: str, value: str, target: str = "", ok: t.Optional[bool] = None) -> None:
-        rows.append({"figure": figure, "metric": metric, "value": value, "target": target,
-                     "verdict": verdict(ok) if target else ""})
-
-    six = figures.get("bulk_wait")
-    if six and "error" not in six:
-        label = "N={0}, quota_scale {1:g}".format(six["n"], six["quota_scale"])
-        module, old = six["module"], six["long_poll_in_process"]
-        ratio = module["ratio_to_ceiling"]
-        row("6 bulk wait", label + ": task time vs StopExecution ceiling {0}".format(fmt_s(six["stop_ceiling_seconds"], 1)),
-            "{0} = {1}".format(fmt_s(module["task_seconds"], 2), "{0:.2f}x".format(ratio) if ratio else "n/a"),
-            "<= 1.10x", None if ratio is None else ratio <= 1.10)
-        describes = module["requests_by_action"].get("DescribeExecution", 0)
-        row("6 bulk wait", label + ": DescribeExecution calls", str(describes), "<= {0:g}".format(six["n"] / 10),
-            describes <= six["n"] / 10)
-        row("6 bulk wait", label + ": ListExecutions / StopExecution calls, 429s, not stopped", "{0} / {1}, {2}, {3}".format(
-            module["requests_by_action"].get("ListExecutions", 0), module["requests_by_action"].get("StopExecution", 0),
-            module["throttled_429"], module["not_stopped"]))
-        old_ratio = old["ratio_to_ceiling"]
-        row("6 bulk wait", label + ": per-execution long-poll (before), in process: time, DescribeExecution calls",
-            "{0} = {1}, {2}".format(fmt_s(old["task_seconds"], 2), "{0:.2f}x".format(old_ratio) if old_ratio else "n/a",
-                                    old["requests_by_action"].get("DescribeExecution", 0)))
-    elif six:
-        row("6 bulk wait", "not measured", six["error"])
-    seven = figures.get("quiesce")
-    if seven and "error" not in seven:
-        label = "{0} flows x {1} executions, {2} schedules".format(seven["flows"], seven["executions_per_flow"], seven["schedules_enabled"])
-        targets = seven.get("targets") or {}
-        ratio = seven["ratio_to_ceiling"]
-        row("7 quiesce", label + ": role time vs ceiling {0}".format(fmt_s(seven["ceiling_seconds"], 1)),
-            "{0} = {1}".format(fmt_s(seven["role_seconds"], 2), "{0:.2f}x".format(ratio) if ratio else "n/a"),
-            "<= {0:.2f}x".format(targets.get("ratio_to_ceiling", 1.10)),
-            None if ratio is None else ratio <= targets.get("ratio_to_ceiling", 1.10))
-        row("7 quiesce", "429 answers (all actions)", str(seven["throttled_429"]),
-            "<= {0}".format(targets.get("throttled_429", 10)), seven["throttled_429"] <= targets.get("throttled_429", 10))
-        row("7 quiesce", "module runs per window (counted from the task records)", "{0} ({1})".format(
-            seven["module_runs"], ", ".join("{0} {1}".format(count, name[len(COLLECTION_PREFIX):])
-                                            for name, count in sorted(seven["module_runs_by_module"].items())) or "none"),
-            "== {0}".format(targets.get("module_runs", 1)), seven["module_runs"] == targets.get("module_runs", 1))
-        for action, entry in sorted(seven["calls"].items()):
-            row("7 quiesce", "{0}: calls, accepted (429s), ceiling".format(action), "{0}, {1} ({2}), {3}".format(
-                entry["calls"], entry["accepted"], entry["throttled_429"], fmt_s(entry["ceiling_seconds"], 1)))
-        if seven.get("phases"):
-            row("7 quiesce", "cloudflow_window task {0}: phases".format(fmt_s(seven.get("window_task_seconds"), 2)),
-                phase_text(seven["phases"]))
-        row("7 quiesce", label + ": failures caused by 429 / schedules disabled / executions stopped", "{0} / {1} / {2}".format(
-            seven["failed_by_429"], seven["schedules_disabled"], seven["executions_stopped"]), "0 failed",
-            seven["failed_by_429"] == 0 and seven["role_status"] == "ok")
-    elif seven:
-        row("7 quiesce", "not measured", seven["error"])
-    eight = figures.get("window_scale")
-    if eight and "error" not in eight:
-        name = "8 window at scale"
-        new = eight["new"]
-        label = "{0} flows x 2 schedules, nothing running".format(eight["flows"])
-        ratio, shared_ratio = new["ratio_to_ceiling"], new["ratio_to_shared_bucket_ceiling"]
-        row(name, label + ": role time vs ceiling {0} (max over ListFlows, ListSchedules, UpdateSchedule)".format(
-            fmt_s(new["ceiling_seconds"], 1)),
-            "{0} = {1}".format(fmt_s(new["role_seconds"], 2), "{0:.2f}x".format(ratio) if ratio else "n/a (the quota does not bind)"))
-        row(name, "role time vs one shared bucket for the three actions {0}".format(fmt_s(new["shared_bucket_ceiling_seconds"], 1)),
-            "{0:.2f}x".format(shared_ratio) if shared_ratio else "n/a (the quota does not bind)")
-        for action in eight["ceiling_actions"]:
-            entry = new["calls"].get(action, {"calls": 0, "accepted": 0, "throttled_429": 0, "ceiling_seconds": 0.0})
-            row(name, "{0}: calls, accepted (429s), ceiling".format(action), "{0}, {1} ({2}), {3}".format(
-                entry["calls"], entry["accepted"], entry["throttled_429"], fmt_s(entry["ceiling_seconds"], 1)))
-        share = new["list_executions_share_of_requests"]
-        row(name, "ListExecutions (two per flow: is anything in progress?): calls, ceiling, share of requests",
-            "{0}, {1}, {2}".format(new["list_executions_calls"], fmt_s(new["list_executions_ceiling_seconds"], 1),
-                                   "{0:.0%}".format(share) if share is not None else "n/a"))
-        row(name, "bound with the window's phases in order (flows, then schedules and executions, then disable)",
-            "{0} ({1:.2f}x)".format(fmt_s(new["phase_ordered_bound_seconds"], 1),
-                                    new["role_seconds"] / new["phase_ordered_bound_seconds"]) if new["phase_ordered_bound_seconds"] else "n/a")
-        if new.get("phases"):
-            row(name, "cloudflow_window task {0}: phases".format(fmt_s(new.get("window_task_seconds"), 2)), phase_text(new["phases"]))
-        row(name, "module runs / requests / 429s", "{0} / {1} / {2}".format(new["module_runs"], new["requests_total"], new["throttled_429"]))
-        row(name, "schedules disabled / role status", "{0} of {1} / {2}".format(
-            new["schedules_disabled"], eight["schedules_enabled"], new["role_status"]), "all disabled",
-            new["schedules_disabled"] == eight["schedules_enabled"] and new["role_status"] == "ok")
-        old = eight.get("old") or {}
-        before = "role at {0} (before cloudflow_window)".format(OLD_ROLE_COMMIT[:7])
-        if "skipped" in old or "error" in old:
-            row(name, before, "not measured: " + (old.get("skipped") or old.get("error") or ""))
-        elif old:
-            row(name, before + ": role time, same seeded state", "{0} ({1} its ceiling {2})".format(
-                fmt_s(old["role_seconds"], 2), "{0:.2f}x".format(old["ratio_to_ceiling"]) if old["ratio_to_ceiling"] else "n/a:",
-                fmt_s(old["ceiling_seconds"], 1)))
-            row(name, before + ": module runs / requests / 429s", "{0} / {1} / {2}".format(
-                old["module_runs"], old["requests_total"], old["throttled_429"]))
-            by_action = ", ".join("{0} {1}".format(action, entry["calls"]) for action, entry in sorted(old["calls"].items()))
-            row(name, before + ": calls by action", by_action)
-            row(name, before + ": schedules disabled / role status", "{0} of {1} / {2}".format(
-                old["schedules_disabled"], eight["schedules_enabled"], old["role_status"]))
-            row(name, "speed-up of the role now over the role before", "{0:.1f}x".format(eight["speedup"]) if eight.get("speedup") else "n/a")
-    elif eight:
-        row("8 window at scale", "not measured", eight["error"])
-    return rows
-
-
-def phase_text(phases: t.Mapping[str, t.Any]) -> str:
-    """The phases of a window run as 'start-up 0.41 s, reading 12.3 s (ListExecutions 400, ...), ...'."""
-    parts = []
-    for phase in phases.get("phases", []):
-        calls = ", ".join("{0} {1}".format(action, count) for action, count in phase["calls"].items())
-        parts.append("{0} {1}{2}".format(phase["phase"].split(" (")[0], fmt_s(phase["seconds"], 2), " ({0})".format(calls) if calls else ""))
-    return "; ".join(parts)
-
-
-def window_method_paragraphs() -> t.List[str]:
-    return [
-        "6. **Bulk wait.** N Running executions are seeded in an emulator that applies each stop {0:g} s after".format(WINDOW_STOP_DELAY),
-        "   accepting it, with every quota scaled by {0:g} on both sides. One ``cloudflow_execution`` task with".format(WINDOW_QUOTA_SCALE),
-        "   ``filters: {}`` and ``wait: true`` stops and waits for them; its time, from the callback, is compared with the",
-        "   StopExecution ceiling ``(N - burst) / rate``. The same stop with one ``DescribeExecution`` long-poll per",
-        "   execution (the wait before the paged watch) runs in the benchmark process through the same library.",
-        "7. **Quiesce.** Flows with Running executions and two enabled schedules each; one ``seed.cloudflow.quiesce``",
-        "   run over all of them (disable the schedules, stop, wait), quotas scaled on both sides. The role's time runs",
-        "   from its first task's start to its last task's result. The ceiling is the largest, over the actions, of",
-        "   ``max(0, accepted calls - burst) / rate`` (each action has its own quota); calls and 429 answers per action",
-        "   come from the emulator's request log. Module runs are counted from the callback's task records (each task",
-        "   whose action is a ``seed.cloudflow`` module counts once, or once per loop item that ran), not assumed. The",
-        "   phases of the ``cloudflow_window`` task are cut at the first request, the last listing before the first",
-        "   write, the last ``UpdateSchedule``, the last ``StopExecution`` and the last request, from the request log.",
-        "8. **Window at scale.** Flows with two enabled schedules each and nothing running, quiesced through the role",
-        "   (found with a flow prefix), quotas scaled by {0:g} on both sides (burst {1:g}, {2:g} per second for each of".format(
-            WINDOW_QUOTA_SCALE, STOP_QUOTA[0] * WINDOW_QUOTA_SCALE, STOP_QUOTA[1] * WINDOW_QUOTA_SCALE),
-        "   the actions below). The ceiling is the largest, over",
-        "   ``ListFlows``, ``ListSchedules`` and ``UpdateSchedule``, of ``max(0, accepted calls - burst) / rate``, as the",
-        "   emulator applies one quota per action; the table also gives ``max(0, sum of their accepted calls - burst) /",
-        "   rate``, which would hold if the service drew them from one shared bucket (the reference leaves this open).",
-        "   The two ``ListExecutions`` per flow that show nothing is running have their own ceiling, given beside it,",
-        "   and the window's phases in order (list the flows; read schedules and executions; disable) give a third",
-        "   bound, the sum of each phase's largest ceiling. In the same run the emulator is reset and seeded again and",
-        "   the role as it was at commit {0} (before ``cloudflow_window``: one module run per listing, per".format(OLD_ROLE_COMMIT[:7]),
-        "   schedule and per flow's stop) runs through the same playbook runner, from a copy that ``git archive``",
-        "   extracts into a temporary collections directory; without git history that comparison is skipped.",
-    ]
-
-
-# ---------------------------------------------------------------------------------------------
-# report
-
-
-def fmt_s(value: t.Optional[float], digits: int = 3) -> str:
-    return "n/a" if value is None else "{0:.{1}f} s".format(value, digits)
-
-
-def verdict(ok: t.Optional[bool]) -> str:
-    return "n/a" if ok is None else ("PASS" if ok else "MISS")
-
-
-def build_rows(results: t.Dict[str, t.Any], quick: bool) -> t.List[t.Dict[str, str]]:
-    rows: t.List[t.Dict[str, str]] = []
-
-    def row(figure: str, metric: str, value: str, target: str = "", ok: t.Optional[bool] = None) -> None:
-        rows.append({"figure": figure, "metric": metric, "value": value, "target": target,
-                     "verdict": verdict(ok) if target else ""})
-
-    figures = results["figures"]
-    one = figures.get("task_cost")
-    if one and "error" not in one:
-        cost = one["task_cost"]
-        row("1 task cost", "ping task, median of {0}".format(cost["pairs"]), fmt_s(cost["ping_median_s"]))
-        row("1 task cost", "stop task (Running -> Stopped), median of {0}".format(cost["pairs"]), fmt_s(cost["stop_median_s"]))
-        ratio = cost["ratio"]
-        row("1 task cost", "stop / ping", "{0:.2f}x".format(ratio) if ratio else "n/a", "<= 1.30x",
-            None if ratio is None else ratio <= 1.3)
-    elif one:
-        row("1 task cost", "not measured", one["error"])
-    split = figures.get("module_split")
-    if split and "error" not in split:
-        m = split["median_s"]
-        row("1 module split", "imports: httpx + httpcore / ansible basic / collection", "{0:.0f} + {1:.0f} / {2:.0f} / {3:.0f} ms".format(
-            m["import_httpx"] * 1000, m["import_httpcore"] * 1000, m["import_basic"] * 1000, m["import_collection"] * 1000))
-        row("1 module split", "argument handling / client setup", "{0:.1f} / {1:.1f} ms".format(m["args"] * 1000, m["client"] * 1000))
-        row("1 module split", "HTTP (Describe + Stop) / exit_json", "{0:.1f} / {1:.1f} ms".format(m["http"] * 1000, m["exit"] * 1000))
-        row("1 module split", "process wall (incl. interpreter start)", "{0:.0f} ms".format(m["process_wall"] * 1000))
-    elif split:
-        row("1 module split", "not measured", split["error"])
-    if one and "error" not in one:
-        for key, entry in one["calls"].items():
-            value = "{0:g} requests ({1:g} read, {2:g} write)".format(entry["requests"], entry["reads"], entry["writes"])
-            target = entry.get("target")
-            ok = None
-            if target == "1 request":
-                ok = entry["requests"] == 1 and entry["writes"] == 0
-            elif target == "2 requests":
-                ok = entry["requests"] == 2 and entry["writes"] == 1
-            elif target == "reads only":
-                ok = entry["writes"] == 0 and entry["requests"] >= 1
-            row("2 calls", entry["label"], value, target or "", ok)
-    three = figures.get("wait")
-    if three and "error" not in three:
-        module = three["module"]
-        poller = three["fixed_5s_polling"]
-        row("3 wait latency", "module wait=true, D = {0:g} s: mean / median (n={1})".format(
-            three["stop_delay_seconds"], len(module["trials"])),
-            "{0} / {1} (max {2})".format(fmt_s(module["mean_s"]), fmt_s(module["median_s"]), fmt_s(module["max_s"])),
-            "<= 0.25 s (median)", None if module["median_s"] is None else (module["median_s"] <= 0.25))
-        split = three.get("split") or {}
-        if split.get("in_process_long_poll_trials"):
-            row("3 wait latency", "split: long-poll wake-up alone, in process (median, n={0})".format(
-                len(split["in_process_long_poll_trials"])), fmt_s(split["in_process_long_poll_median_s"]))
-        if split.get("trials"):
-            row("3 wait latency", "split: Stopped -> module process exit / exit -> task result (median, n={0})".format(
-                len(split["trials"])), "{0} / {1}".format(fmt_s(split["module_part_median_s"]),
-                                                          fmt_s(split["controller_part_median_s"])))
-        row("3 wait latency", "fixed 5 s polling: mean / median (n={0})".format(len(poller["trials"])),
-            "{0} / {1}".format(fmt_s(poller["mean_s"]), fmt_s(poller["median_s"])), "~2.5 s (reference)")
-    elif three:
-        row("3 wait latency", "not measured", three["error"])
-    four = figures.get("bulk")
-    if four and "error" not in four:
-        for run in four["runs"]:
-            label = "bulk N={0}".format(run["n"])
-            if run["fraction_of_ceiling"] is not None:
-                row("4 bulk stop", label + ": stops/s achieved vs ceiling",
-                    "{0:.1f} vs {1:.1f}/s = {2:.0%}".format(run["achieved_stops_per_s"], run["ceiling_stops_per_s"],
-                                                            run["fraction_of_ceiling"]),
-                    ">= 85%", run["fraction_of_ceiling"] >= 0.85)
-            else:
-                row("4 bulk stop", label + ": stops/s achieved (quota not binding, N <= burst {0:g})".format(
-                    run["ceiling"]["burst"]), "{0:.1f}/s".format(run["achieved_stops_per_s"] or 0.0))
-            row("4 bulk stop", label + ": task time / 429s / failed stops", "{0} / {1} / {2}".format(
-                fmt_s(run["task_seconds"], 2), run["throttled_429"], run["failed_stops"]), "0 failed", run["failed_stops"] == 0)
-            counts = run["requests_by_action"]
-            row("4 bulk stop", label + ": requests (ListExecutions / StopExecution incl. retries)", "{0} ({1} / {2})".format(
-                run["requests_total"], counts.get("ListExecutions", 0), counts.get("StopExecution", 0)))
-            target = ">= 20x" if run["n"] == 500 else ""
-            row("4 bulk stop", label + ": vs loop of single tasks (extrapolated {0})".format(fmt_s(run["loop_extrapolated_seconds"], 1)),
-                "{0:.1f}x faster".format(run["speedup_vs_loop"]), target,
-                (run["speedup_vs_loop"] >= 20) if target else None)
-        loop = four["loop"]
-        row("4 bulk stop", "loop of single tasks, N={0} (measured)".format(loop["n"]), "{0} ({1} per item)".format(
-            fmt_s(loop["task_seconds"], 2), fmt_s(loop["per_item_seconds"], 3)))
-    elif four:
-        row("4 bulk stop", "not measured", four["error"])
-    five = figures.get("memory")
-    if five and "error" not in five:
-        for key, label, limit in (("ping", "ping task (reference)", None), ("single-stop", "single stop", 64)):
-            entry = five["peak_rss_mib"].get(key)
-            if entry is None:
-                row("5 memory", label, "not measured")
-                continue
-            row("5 memory", "peak RSS, " + label, "{0:.1f} MiB".format(entry), "<= {0} MiB".format(limit) if limit else "",
-                (entry <= limit) if limit else None)
-        bulk_keys = sorted((key for key in five["peak_rss_mib"] if key.startswith("bulk-")), key=lambda key: int(key[5:]))
-        for key in bulk_keys:
-            count = int(key[5:])
-            target = "<= 96 MiB" if count == 500 else ""
-            row("5 memory", "peak RSS, bulk stop N={0}".format(count), "{0:.1f} MiB".format(five["peak_rss_mib"][key]),
-                target, (five["peak_rss_mib"][key] <= 96) if target else None)
-        if not any(key == "bulk-500" for key in bulk_keys):
-            row("5 memory", "peak RSS, bulk stop N=500", "not measured (quick run)" if quick else "not measured", "<= 96 MiB", None)
-    elif five:
-        row("5 memory", "not measured", five["error"])
-    rows += window_rows(figures)
-    return rows
-
-
-def print_table(rows: t.Sequence[t.Mapping[str, str]]) -> None:
-    headers = ("figure", "metric", "value", "target", "verdict")
-    widths = [max(len(header), *(len(row[header]) for row in rows)) if rows else len(header) for header in headers]
-    line = "  ".join(header.ljust(width) for header, width in zip(headers, widths))
-    print(line)
-    print("  ".join("-" * width for width in widths))
-    for row in rows:
-        print("  ".join(row[header].ljust(width) for header, width in zip(headers, widths)))
 
 
 def machine_info() -> t.Dict[str, t.Any]:
@@ -1420,267 +974,10 @@ def machine_info() -> t.Dict[str, t.Any]:
 
 
 # ---------------------------------------------------------------------------------------------
-# chart (hand-written SVG)
-
-
-def escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-
-
-def svg_label(x: float, y: float, text: str, anchor: str, color: str) -> str:
-    """Text on a white box (approximate width: 7 px per character at font size 12)."""
-    box_w = len(text) * 7.0 + 6
-    box_x = x - 3 if anchor == "start" else x - box_w + 3
-    return ('<rect x="{0:.1f}" y="{1:.1f}" width="{2:.1f}" height="16" fill="#ffffff" fill-opacity="0.85"/>'
-            '<text x="{3:.1f}" y="{4:.1f}" text-anchor="{5}" fill="{6}">{7}</text>').format(
-                box_x, y - 12, box_w, x, y, anchor, color, escape(text))
-
-
-def render_svg(bulk: t.Mapping[str, t.Any]) -> str:
-    """Stops per second over N on a logarithmic axis: the quota ceiling, the measured points, the loop."""
-    width, height = 780, 560
-    left, right, top = 70, 30, 50
-    plot_w, plot_h = width - left - right, 320
-    runs = bulk["runs"]
-    scale = bulk["quota_scale"]
-    burst, rate = STOP_QUOTA[0] * scale, STOP_QUOTA[1] * scale
-    max_n = max([run["n"] for run in runs] + [int(burst * 1.5)])
-    x_max = math.ceil(max_n * 1.1 / 100.0) * 100.0
-    loop = bulk.get("loop") or {}
-    loop_rate = 1.0 / loop["per_item_seconds"] if loop.get("per_item_seconds") else None
-    values = [v for run in runs for v in (run["achieved_stops_per_s"], run["achieved_stops_per_s_task"]) if v]
-    values += [rate] + ([loop_rate] if loop_rate else [])
-    y_lo = 10.0 ** math.floor(math.log10(min(values) * 0.7))
-    y_hi = 10.0 ** math.ceil(math.log10(max(values) * 1.5))
-
-    def sx(n: float) -> float:
-        return left + n / x_max * plot_w
-
-    def sy(v: float) -> float:
-        v = min(max(v, y_lo), y_hi)
-        return top + plot_h - (math.log10(v) - math.log10(y_lo)) / (math.log10(y_hi) - math.log10(y_lo)) * plot_h
-
-    out = ['<svg xmlns="http://www.w3.org/2000/svg" width="{0}" height="{1}" viewBox="0 0 {0} {1}" '
-           'font-family="DejaVu Sans, Arial, sans-serif" font-size="12">'.format(width, height),
-           '<title>Bulk stop: achieved vs quota ceiling throughput over N</title>',
-           '<rect x="0" y="0" width="{0}" height="{1}" fill="#ffffff"/>'.format(width, height),
-           '<text x="{0}" y="24" text-anchor="middle" font-size="15" font-weight="bold">'
-           'Bulk stop throughput vs the StopExecution quota (scaled x{1:g}: burst {2:g}, {3:g}/s)</text>'.format(
-               width / 2, scale, burst, rate)]
-    out.append('<rect x="{0:.1f}" y="{1}" width="{2:.1f}" height="{3}" fill="#eeeeee"/>'.format(
-        sx(0), top, sx(burst) - sx(0), plot_h))
-    out.append('<text x="{0:.1f}" y="{1}" text-anchor="middle" fill="#555555">N &lt;= burst: the quota does not bind</text>'.format(
-        (sx(0) + sx(burst)) / 2, top - 7))
-    decade = y_lo
-    while decade <= y_hi * 1.0001:
-        for factor in (1, 2, 5):
-            value = decade * factor
-            if value > y_hi * 1.0001:
-                break
-            y = sy(value)
-            out.append('<line x1="{0}" y1="{1:.1f}" x2="{2}" y2="{1:.1f}" stroke="{3}"/>'.format(
-                left, y, left + plot_w, "#cccccc" if factor == 1 else "#eeeeee"))
-            out.append('<text x="{0}" y="{1:.1f}" text-anchor="end">{2:g}</text>'.format(left - 6, y + 4, value))
-        decade *= 10
-    for index in range(int(x_max // 100) + 1):
-        value = index * 100.0
-        x = sx(value)
-        out.append('<line x1="{0:.1f}" y1="{1}" x2="{0:.1f}" y2="{2}" stroke="#dddddd"/>'.format(x, top, top + plot_h))
-        out.append('<text x="{0:.1f}" y="{1}" text-anchor="middle">{2:g}</text>'.format(x, top + plot_h + 18, value))
-    out.append('<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="#000000"/>'.format(left, top, top + plot_h))
-    out.append('<line x1="{0}" y1="{1}" x2="{2}" y2="{1}" stroke="#000000"/>'.format(left, top + plot_h, left + plot_w))
-    out.append('<text x="{0:.1f}" y="{1}" text-anchor="middle">executions stopped in one task (N)</text>'.format(
-        left + plot_w / 2, top + plot_h + 40))
-    out.append('<text x="18" y="{0:.1f}" text-anchor="middle" transform="rotate(-90 18 {0:.1f})">stops per second '
-               '(log scale)</text>'.format(top + plot_h / 2))
-    points = []
-    for index in range(1, 301):
-        n = burst + (x_max - burst) * index / 300.0
-        points.append("{0:.1f},{1:.1f}".format(sx(n), sy(n * rate / (n - burst))))
-    out.append('<polyline fill="none" stroke="#d62728" stroke-width="2" points="{0}"/>'.format(" ".join(points)))
-    out.append('<line x1="{0}" y1="{1:.1f}" x2="{2}" y2="{1:.1f}" stroke="#d62728" stroke-dasharray="3,4"/>'.format(
-        left, sy(rate), left + plot_w))
-    if loop_rate:
-        out.append('<line x1="{0}" y1="{1:.1f}" x2="{2}" y2="{1:.1f}" stroke="#7f7f7f" stroke-dasharray="8,4"/>'.format(
-            left, sy(loop_rate), left + plot_w))
-        out.append('<text x="{0}" y="{1:.1f}" text-anchor="end" fill="#555555">{2:.2f}/s</text>'.format(
-            left + plot_w - 4, sy(loop_rate) - 5, loop_rate))
-    for run in runs:
-        x = sx(run["n"])
-        anchor, dx = ("end", -9) if x > left + plot_w * 0.6 else ("start", 9)
-        if run["achieved_stops_per_s"]:
-            y = sy(run["achieved_stops_per_s"])
-            out.append('<circle cx="{0:.1f}" cy="{1:.1f}" r="5" fill="#1f77b4"/>'.format(x, y))
-            label = "{0:.1f}/s".format(run["achieved_stops_per_s"])
-            if run["fraction_of_ceiling"] is not None:
-                label += " = {0:.0%} of {1:.1f}/s".format(run["fraction_of_ceiling"], run["ceiling_stops_per_s"])
-            out.append(svg_label(x + dx, y - 8, label, anchor, "#1f77b4"))
-        if run["achieved_stops_per_s_task"]:
-            y = sy(run["achieved_stops_per_s_task"])
-            out.append('<rect x="{0:.1f}" y="{1:.1f}" width="9" height="9" fill="none" stroke="#2ca02c" stroke-width="2"/>'.format(
-                x - 4.5, y - 4.5))
-            out.append(svg_label(x + dx, y + 18, "{0:.1f}/s".format(run["achieved_stops_per_s_task"]), anchor, "#2ca02c"))
-    legend = [
-        ('<line x1="0" y1="0" x2="24" y2="0" stroke="#d62728" stroke-width="2"/>',
-         "quota ceiling N / T_min(N), T_min(N) = (N - burst) / rate"),
-        ('<line x1="0" y1="0" x2="24" y2="0" stroke="#d62728" stroke-dasharray="3,4"/>', "the quota's sustained refill rate"),
-        ('<circle cx="12" cy="0" r="5" fill="#1f77b4"/>', "achieved in the stop phase (first to last accepted StopExecution)"),
-        ('<rect x="7.5" y="-4.5" width="9" height="9" fill="none" stroke="#2ca02c" stroke-width="2"/>',
-         "achieved over the whole task (Python start-up, listing, stops)"),
-        ('<line x1="0" y1="0" x2="24" y2="0" stroke="#7f7f7f" stroke-dasharray="8,4"/>',
-         "loop of single-execution tasks (one stop per task)"),
-    ]
-    lx, ly = left + 10, top + plot_h + 70
-    for index, (shape, text) in enumerate(legend):
-        y = ly + index * 20
-        out.append('<g transform="translate({0},{1})">{2}</g>'.format(lx, y - 4, shape))
-        out.append('<text x="{0}" y="{1}">{2}</text>'.format(lx + 34, y, escape(text)))
-    out.append("</svg>")
-    return "\n".join(out) + "\n"
-
-
-# ---------------------------------------------------------------------------------------------
-# rst page
-
-
-def rst_escape(text: str) -> str:
-    for char in ("\\", "*", "`", "|", "_"):
-        text = text.replace(char, "\\" + char)
-    return text
-
-
-def render_rst(results: t.Mapping[str, t.Any], rows: t.Sequence[t.Mapping[str, str]], svg_relative: t.Optional[str]) -> str:
-    machine = results["machine"]
-    lines = [
-        ".. _{0}:".format(RST_LABEL),
-        "",
-        "..",
-        "  This page is generated by bench/run.py (make bench); edit the generator, not this file.",
-        "",
-        "Performance",
-        "===========",
-        "",
-        "The figures below come from one run of ``make bench`` (``bench/run.py``) against the collection's local",
-        "CloudFlow emulator over loopback. Ratios are measured inside the same run; absolute times on a small",
-        "shared machine are noise and only the ratios and counts should be compared between runs.",
-        "",
-        "Run: {0}, {1} CPUs, {2} MiB memory, Python {3}, ansible-core {4}, httpx {5}{6}.".format(
-            machine["date_utc"], machine["nproc"], machine["memory_total_mib"], machine["python_controller"],
-            machine.get("ansible_core"), machine.get("httpx"), " (quick run)" if results["quick"] else ""),
-        "",
-        "Results",
-        "-------",
-        "",
-        ".. list-table::",
-        "  :header-rows: 1",
-        "  :widths: 14 44 24 10 8",
-        "",
-        "  * - Figure",
-        "    - Metric",
-        "    - Value",
-        "    - Target",
-        "    - Verdict",
-    ]
-    for row in rows:
-        lines.append("  * - " + rst_escape(row["figure"]))
-        for key in ("metric", "value", "target", "verdict"):
-            lines.append("    - " + (rst_escape(row[key]) if row[key] else "\\-"))
-    lines.append("")
-    if svg_relative:
-        lines += [
-            "Bulk stop throughput",
-            "--------------------",
-            "",
-            ".. image:: {0}".format(svg_relative),
-            "  :alt: Achieved bulk stop throughput against the StopExecution quota ceiling over N",
-            "",
-        ]
-    lines += ["How each figure is measured", "---------------------------", ""]
-    lines += method_paragraphs(results)
-    lines += ["Discussion", "----------", ""]
-    lines += discussion_paragraphs(results, rows)
-    lines += [
-        "Reproducing",
-        "-----------",
-        "",
-        "Run ``make bench`` from a clone (``bench/run.py --quick`` for a short smoke run). It starts the emulator on",
-        "127.0.0.1, runs playbooks on the implicit localhost with a temporary ``HOME`` and no proxies, writes",
-        "``docs/docsite/performance.json`` (every raw measurement) and regenerates this page and its chart.",
-        "",
-    ]
-    return "\n".join(lines)
-
-
-def method_paragraphs(results: t.Mapping[str, t.Any]) -> t.List[str]:
-    figures = results["figures"]
-    out = [
-        "1. **Task cost.** One playbook alternates ``ansible.builtin.ping`` tasks and ``cloudflow_execution`` stop tasks",
-        "   (each stopping a different Running execution), after one warm-up of each. A callback plugin",
-        "   (``bench/callback_plugins/bench_timer.py``) records the wall time from task start to the result. The table",
-        "   gives the medians and the ratio of the medians. The module's own time split comes from",
-        "   ``bench/module_split.py``, which runs the module's steps in a fresh Python process with",
-        "   ``time.perf_counter()`` between them (imports, argument handling, client construction, HTTP, ``exit_json``);",
-        "   it does not go through AnsiballZ, so the AnsiballZ unpacking and Ansible's own per-task work are not in it.",
-        "2. **Calls.** Requests per scenario counted from the emulator's request log (each scenario uses its own",
-        "   execution name, so the entries are attributed exactly).",
-    ]
-    wait = figures.get("wait") or {}
-    delay = wait.get("stop_delay_seconds", "D")
-    out += [
-        "3. **Wait latency.** The emulator's ``stop_delay_seconds`` is set to {0} s. Latency is the time from the".format(delay),
-        "   execution's ``StoppedTime`` (the moment the emulator marked it Stopped, millisecond resolution) to the",
-        "   moment the callback sees the task's result. The reference is a fixed 5-second poller in the benchmark",
-        "   process that uses the collection's own HTTP client to send a plain ``DescribeExecution`` every 5 s; the",
-        "   phase of its schedule is spread evenly over one interval across the trials, so its expected latency is",
-        "   2.5 s. Two split measurements explain the module's figure: the same long-poll run inside the benchmark",
-        "   process with the collection's ``wait_until_finished`` (the wake-up alone), and extra wait tasks run through",
-        "   the interpreter shim of figure 5, which records when the module process exited.",
-    ]
-    bulk = figures.get("bulk") or {}
-    out += [
-        "4. **Bulk stop.** N Running executions are seeded; one task with ``filters: {}`` stops them with",
-        "   ``quota_scale: {0:g}`` against an emulator whose quotas are scaled by the same factor (StopExecution: burst".format(
-            bulk.get("quota_scale", BULK_QUOTA_SCALE)),
-        "   {0:g}, refill {1:g} per second). The ceiling is ``T_min(N) = max(0, N - burst) / rate``, the earliest the".format(
-            STOP_QUOTA[0] * BULK_QUOTA_SCALE, STOP_QUOTA[1] * BULK_QUOTA_SCALE),
-        "   N-th stop can be accepted after the first; the fraction of the ceiling is ``T_min / T`` with ``T`` taken",
-        "   from the first StopExecution request to the last accepted one in the emulator's log (the stop phase). For",
-        "   N at or below the burst the quota does not bind and no fraction is given. The whole-task rate (including",
-        "   Python start-up and listing) is shown in the chart as well. The loop comparison runs one task with",
-        "   ``loop:`` over a smaller number of executions and extrapolates its time per item linearly to N.",
-        "5. **Memory.** The task's ``ansible_python_interpreter`` is a small shim that runs the real Python as a child",
-        "   and reads ``getrusage(RUSAGE_CHILDREN).ru_maxrss``: the peak resident set of the process that runs the",
-        "   AnsiballZ payload (the module runs inside that process).",
-    ]
-    out += window_method_paragraphs()
-    out.append("")
-    return out
-
-
-def discussion_paragraphs(results: t.Mapping[str, t.Any], rows: t.Sequence[t.Mapping[str, str]]) -> t.List[str]:
-    misses = [row for row in rows if row["verdict"] == "MISS"]
-    unmeasured = [row for row in rows if row["value"].startswith("not measured") or row["metric"] == "not measured"]
-    out: t.List[str] = []
-    if not misses:
-        out += ["Every target with a verdict was met in this run.", ""]
-    else:
-        out += ["Targets missed in this run:", ""]
-        for row in misses:
-            out.append("- {0}, {1}: {2} (target {3}).".format(
-                rst_escape(row["figure"]), rst_escape(row["metric"]), rst_escape(row["value"]), rst_escape(row["target"])))
-        out.append("")
-    for note in results.get("notes") or []:
-        out += [rst_escape(note), ""]
-    if unmeasured:
-        out += ["Not measured: " + "; ".join(rst_escape(row["figure"] + " " + row["value"]) for row in unmeasured), ""]
-    return out
-
-
-# ---------------------------------------------------------------------------------------------
 # main
 
 
-def memory_figure(runner: Runner) -> t.Dict[str, t.Any]:
+def memory_figure(runner: PlaybookRunner) -> t.Dict[str, t.Any]:
     entries = runner.rss_entries()
     peaks: t.Dict[str, float] = {}
     for entry in entries:
@@ -1697,123 +994,30 @@ def memory_figure(runner: Runner) -> t.Dict[str, t.Any]:
     }
 
 
-def automatic_notes(results: t.Dict[str, t.Any]) -> t.List[str]:
-    notes = []
-    figures = results["figures"]
-    one = figures.get("task_cost")
-    split = figures.get("module_split")
-    if one and "error" not in one and one["task_cost"]["ratio"] and one["task_cost"]["ratio"] > 1.3:
-        text = ("Task cost: the stop task costs {0:.2f}x a ping task. Both modules import ansible.module_utils.basic; "
-                "the stop task also imports httpx (with httpcore) and the collection's module_utils, and makes two HTTP "
-                "round trips").format(one["task_cost"]["ratio"])
-        if split and "error" not in split:
-            m = split["median_s"]
-            text += (" (in the split, medians: imports {0:.0f} ms, of which httpx with httpcore {1:.0f} ms and "
-                     "ansible.module_utils.basic {2:.0f} ms; HTTP {3:.0f} ms; argument handling {4:.0f} ms)").format(
-                         m["imports_total"] * 1000, (m["import_httpx"] + m["import_httpcore"]) * 1000,
-                         m["import_basic"] * 1000, m["http"] * 1000, m["args"] * 1000)
-        notes.append(text + ".")
-    wait = figures.get("wait")
-    if wait and "error" not in wait and wait["module"]["max_s"] is not None and wait["module"]["max_s"] > 0.25:
-        text = ("Wait latency: the median trial returned {0:.3f} s and the slowest {1:.3f} s after the execution was "
-                "marked Stopped; the latency includes the module process exiting and Ansible processing the result, "
-                "not only the long-poll wake-up").format(wait["module"]["median_s"], wait["module"]["max_s"])
-        split = wait.get("split") or {}
-        if split.get("trials"):
-            template = (" (in the split trials, the module process had exited {0:.3f} s after Stopped and the controller "
-                        "took {1:.3f} s more to report the result)")
-            text += template.format(split["module_part_median_s"], split["controller_part_median_s"])
-        notes.append(text + ".")
-    bulk = figures.get("bulk")
-    if bulk and "error" not in bulk:
-        for run in bulk["runs"]:
-            if run["fraction_of_ceiling"] is not None and run["fraction_of_ceiling"] < 0.85:
-                template = "Bulk N={0}: the stop phase took {1:.2f} s against a quota minimum of {2:.2f} s ({3} responses were 429)."
-                notes.append(template.format(run["n"], run["stop_phase_seconds"], run["ceiling"]["min_seconds"], run["throttled_429"]))
-            if run["n"] == 500 and run["speedup_vs_loop"] is not None and run["speedup_vs_loop"] < 20:
-                notes.append(("Bulk N=500 against the loop: the bulk task took {0:.2f} s, the extrapolated loop {1:.1f} s "
-                              "({2:.1f}x); at the quota's sustained rate the bulk task cannot take less than {3:.1f} s, "
-                              "so the ratio is bounded by the loop's per-task cost times the refill rate.").format(
-                                  run["task_seconds"], run["loop_extrapolated_seconds"], run["speedup_vs_loop"],
-                                  run["ceiling"]["min_seconds"]))
-            if run["throttled_429"]:
-                notes.append("Bulk N={0}: the emulator answered {1} StopExecution/other requests with 429; the module "
-                             "retried them.".format(run["n"], run["throttled_429"]))
-    seven = figures.get("quiesce")
-    if seven and "error" not in seven and seven.get("ratio_to_ceiling") and seven["ratio_to_ceiling"] > seven["targets"]["ratio_to_ceiling"]:
-        binding = max(seven["calls"].items(), key=lambda item: item[1]["ceiling_seconds"])
-        text = ("Quiesce: the role took {0:.2f} s against a ceiling of {1:.2f} s ({2}, {3} accepted calls)").format(
-            seven["role_seconds"], seven["ceiling_seconds"], binding[0], binding[1]["accepted"])
-        if seven.get("phases"):
-            text += "; its cloudflow_window task took {0:.2f} s: {1}; the role's other tasks {2:.2f} s".format(
-                seven["window_task_seconds"], phase_text(seven["phases"]), seven["role_seconds"] - seven["window_task_seconds"])
-        notes.append(text + ".")
-    eight = figures.get("window_scale")
-    if eight and "error" not in eight and "skipped" in (eight.get("old") or {}):
-        notes.append("Window at scale: the role before cloudflow_window was not measured: " + eight["old"]["skipped"] + ".")
-    if results["quick"]:
-        notes.append("This is a quick run (--quick): fewer trials and smaller N (figure 8: {0} flows); the N=500 targets "
-                     "are not evaluated.".format(results["settings"]["window_scale_flows"]))
-    return notes
+def render_targets(output: str) -> t.Tuple[str, str]:
+    """Where bench/render.py writes the page and its chart for the JSON at output: the published page for the
+    published JSON, else beside the JSON (a smoke run's page never replaces the published one)."""
+    if os.path.abspath(output) == DEFAULT_JSON:
+        return (os.path.join(REPO, "docs", "docsite", "rst", "performance.rst"),
+                os.path.join(REPO, "docs", "docsite", "rst", "images", "figures.svg"))
+    stem = os.path.splitext(os.path.abspath(output))[0]
+    return stem + ".rst", stem + "-figures.svg"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
-    parser.add_argument("--quick", action="store_true", help="a fast smoke run (fewer trials, N=50, 20 flows in figure 8)")
-    parser.add_argument("--output", help=("results JSON (default docs/docsite/performance.json; with --quick a file in the "
-                                          "temporary directory of the system)"))
-    parser.add_argument("--rst", help="generated page (default docs/docsite/rst/performance.rst; not written with --quick "
-                                      "unless given); '' to skip")
-    parser.add_argument("--svg", help="generated chart (default docs/docsite/rst/images/bulk_throughput.svg; not written with "
-                                      "--quick unless given); '' to skip")
-    parser.add_argument("--keep-temp", action="store_true", help="keep the temporary directory (playbooks, outputs)")
-    # Figure 8 runs the quiesce role from before cloudflow_window, 1 + 5 module runs per flow over 200 flows: several
-    # minutes on a small machine, after the other figures' few minutes.
-    parser.add_argument("--budget", type=float, default=1800.0, help="seconds after which remaining figures are skipped")
-    argv = sys.argv[1:]
-    if argv[:1] == ["--"]:  # a caller that writes `-- --quick` (nox -s bench -- -- --quick) passes the separator through
-        argv = argv[1:]
-    args = parser.parse_args(argv)
-
-    quick = args.quick
-    # A quick smoke run must not overwrite the published figures unless asked to.
-    if args.output is None:
-        args.output = os.path.join(tempfile.gettempdir(), "cloudflow-bench-quick.json") if quick else DEFAULT_JSON
-    if args.rst is None:
-        args.rst = "" if quick else DEFAULT_RST
-    if args.svg is None:
-        args.svg = "" if quick else DEFAULT_SVG
-    settings = {
-        "pairs": 4 if quick else 15,
-        "split_repeats": 3 if quick else 7,
-        "wait_trials": 2 if quick else 5,
-        "wait_split_trials": 1 if quick else 3,
-        # 5 evenly spaced phases with D = 3 s give an expected fixed-polling latency of exactly 2.5 s.
-        "poll_trials": 2 if quick else 5,
-        "stop_delay_seconds": 3.0,
-        "bulk_sizes": [50] if quick else [100, 500],
-        "loop_size": 5 if quick else 20,
-        "bulk_wait_size": 100 if quick else 500,
-        "quiesce_flows": 3 if quick else 10,
-        "quiesce_executions": 20 if quick else 50,
-        "window_scale_flows": 20 if quick else 200,
-    }
+def measure(args: argparse.Namespace, settings: t.Mapping[str, t.Any]) -> t.Tuple[t.Dict[str, t.Any], int]:
+    """Every figure, each in its own step (a step that fails leaves an error in its place); the results and whether
+    all went well."""
     started = time.monotonic()
     workdir = tempfile.mkdtemp(prefix="cloudflow-bench-")
-    for variable in list(os.environ):
-        if variable.lower() in PROXY_VARIABLES:
-            del os.environ[variable]
-    os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost,::1"
-    os.environ["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true"
-
-    results: t.Dict[str, t.Any] = {"quick": quick, "settings": settings, "machine": machine_info(), "figures": {}}
-    emulator = Emulator(workdir, isolated_env(os.path.join(workdir, "home")))
+    results: t.Dict[str, t.Any] = {"quick": args.quick, "settings": dict(settings), "machine": machine_info(), "figures": {}}
     exit_code = 0
+    emulator_process: t.Optional[EmulatorProcess] = None
     try:
         say("starting the emulator")
-        emulator.start()
+        emulator_process = start_emulator(workdir)
+        emulator = emulator_process.control
         say("emulator at " + emulator.url)
-        runner = Runner(workdir, emulator.url)
+        runner = make_runner(workdir, emulator.url)
         steps = [
             ("task_cost", "figures 1 and 2: task cost and calls", lambda: figure_task_cost(emulator, runner, settings["pairs"])),
             ("module_split", "figure 1: module time split", lambda: figure_module_split(emulator, runner, settings["split_repeats"])),
@@ -1841,10 +1045,7 @@ def main() -> int:
             except Exception as error:  # pylint: disable=broad-except
                 value = {"error": "{0}: {1}".format(type(error).__name__, error), "traceback": traceback.format_exc()}
                 exit_code = 1
-            if key == "task_cost" and "error" not in value:
-                results["figures"]["task_cost"] = value
-            else:
-                results["figures"][key] = value
+            results["figures"][key] = value
             say("  {0:.1f} s{1}".format(time.monotonic() - step_started, "; ERROR: " + value["error"] if "error" in value else ""))
         results["figures"]["memory"] = memory_figure(runner)
     except BenchError as error:
@@ -1852,42 +1053,62 @@ def main() -> int:
         results["error"] = str(error)
         exit_code = 1
     finally:
-        emulator.stop()
+        if emulator_process is not None:
+            emulator_process.stop(timeout=10)
         if args.keep_temp:
             say("kept " + workdir)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     results["elapsed_seconds"] = time.monotonic() - started
-    results["notes"] = automatic_notes(results) if "error" not in results else []
-    rows = build_rows(results, quick)
-    results["table"] = rows
-    print()
-    print_table(rows)
-    print()
-    for note in results["notes"]:
-        print("note: " + note)
+    return results, exit_code
 
-    if args.output:
-        os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
-        with open(args.output, "w", encoding="utf-8") as handle:
-            json.dump(results, handle, indent=1, sort_keys=True)
-            handle.write("\n")
-        say("wrote " + args.output)
-    svg_relative = None
-    bulk = results["figures"].get("bulk")
-    if args.svg and bulk and "error" not in bulk:
-        os.makedirs(os.path.dirname(os.path.abspath(args.svg)), exist_ok=True)
-        with open(args.svg, "w", encoding="utf-8") as handle:
-            handle.write(render_svg(bulk))
-        say("wrote " + args.svg)
-        if args.rst:
-            svg_relative = os.path.relpath(os.path.abspath(args.svg), os.path.dirname(os.path.abspath(args.rst))).replace(os.sep, "/")
-    if args.rst:
-        os.makedirs(os.path.dirname(os.path.abspath(args.rst)), exist_ok=True)
-        with open(args.rst, "w", encoding="utf-8") as handle:
-            handle.write(render_rst(results, rows, svg_relative))
-        say("wrote " + args.rst)
-    say("done in {0:.0f} s".format(results["elapsed_seconds"]))
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    parser.add_argument("--quick", action="store_true", help="a fast smoke run (fewer trials, N=50, 20 flows in figure 8)")
+    parser.add_argument("--output", help=("results JSON (default docs/docsite/performance.json; with --quick a file in the "
+                                          "temporary directory of the system)"))
+    parser.add_argument("--no-render", dest="render", action="store_false",
+                        help="only measure; bench/render.py writes the page (the published one for the published JSON, "
+                             "else beside the JSON)")
+    parser.add_argument("--keep-temp", action="store_true", help="keep the temporary directory (playbooks, outputs)")
+    # Figure 8 runs the quiesce role from before cloudflow_window, 1 + 5 module runs per flow over 200 flows: several
+    # minutes on a small machine, after the other figures' few minutes.
+    parser.add_argument("--budget", type=float, default=1800.0, help="seconds after which remaining figures are skipped")
+    argv = sys.argv[1:]
+    if argv[:1] == ["--"]:  # a caller that writes `-- --quick` (nox -s bench -- -- --quick) passes the separator through
+        argv = argv[1:]
+    args = parser.parse_args(argv)
+    quick = args.quick
+    # A quick smoke run must not overwrite the published figures unless asked to.
+    if args.output is None:
+        args.output = os.path.join(tempfile.gettempdir(), "cloudflow-bench-quick.json") if quick else DEFAULT_JSON
+    settings = {
+        "pairs": 4 if quick else 15,
+        "split_repeats": 3 if quick else 7,
+        "wait_trials": 2 if quick else 5,
+        "wait_split_trials": 1 if quick else 3,
+        # 5 evenly spaced phases with D = 3 s give an expected fixed-polling latency of exactly 2.5 s.
+        "poll_trials": 2 if quick else 5,
+        "stop_delay_seconds": 3.0,
+        "bulk_sizes": [50] if quick else [100, 500],
+        "loop_size": 5 if quick else 20,
+        "bulk_wait_size": 100 if quick else 500,
+        "quiesce_flows": 3 if quick else 10,
+        "quiesce_executions": 20 if quick else 50,
+        "window_scale_flows": 20 if quick else 200,
+    }
+    results, exit_code = measure(args, settings)
+    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
+    with open(args.output, "w", encoding="utf-8") as handle:
+        json.dump(results, handle, indent=1, sort_keys=True)
+        handle.write("\n")
+    say("wrote {0} (measured in {1:.0f} s)".format(args.output, results["elapsed_seconds"]))
+    if args.render:
+        rst, chart = render_targets(args.output)
+        say("rendering: bench/render.py {0} --rst {1} --chart {2}".format(args.output, rst, chart))
+        rendered = subprocess.call([sys.executable, os.path.join(BENCH, "render.py"), args.output, "--rst", rst, "--chart", chart])
+        exit_code = exit_code or rendered
     return exit_code
 
 

@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import sys
+import textwrap
 import typing as t
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -479,72 +480,69 @@ def render_rst(results: t.Mapping[str, t.Any], rows: t.Sequence[t.Mapping[str, t
 
 
 def method_paragraphs(results: t.Mapping[str, t.Any]) -> t.List[str]:
+    """How each figure is measured, as a numbered RST list; the parts that depend on the run come from the JSON."""
     figures = results["figures"]
-    wait = figures.get("wait") or {}
-    bulk = figures.get("bulk") or {}
+    wait, bulk, six, eight = (figures.get(key) or {} for key in ("wait", "bulk", "bulk_wait", "window_scale"))
     bulk_scale = bulk.get("quota_scale", 20.0)
-    six = figures.get("bulk_wait") or {}
-    window_scale = six.get("quota_scale", (figures.get("window_scale") or {}).get("quota_scale", 4.0))
-    eight = figures.get("window_scale") or {}
-    out = [
-        "1. **Task cost.** One playbook alternates ``ansible.builtin.ping`` tasks and ``cloudflow_execution`` stop tasks",
-        "   (each stopping a different Running execution), after one warm-up of each. A callback plugin records the wall",
-        "   time from task start to the result. The table gives the medians and the ratio of the medians. The module's own",
-        "   time split comes from ``bench/module_split.py``, which runs the module's steps in a fresh Python process with",
-        "   ``time.perf_counter()`` between them (imports, argument handling, client construction, HTTP, ``exit_json``);",
-        "   it does not go through AnsiballZ, so the AnsiballZ unpacking and Ansible's own per-task work are not in it.",
-        "2. **Calls.** Requests per scenario counted from the emulator's request log (each scenario uses its own",
-        "   execution name, so the entries are attributed exactly).",
-        "3. **Wait latency.** The emulator's ``stop_delay_seconds`` is set to {0} s. Latency is the time from the".format(
-            wait.get("stop_delay_seconds", "D")),
-        "   execution's ``StoppedTime`` (the moment the emulator marked it Stopped, millisecond resolution) to the",
-        "   moment the callback sees the task's result. The reference is a fixed 5-second poller in the benchmark",
-        "   process: " + rst_escape((wait.get("fixed_5s_polling") or {}).get("method", "")) + ". Two split measurements",
-        "   explain the module's figure: a ``DescribeExecution`` long-poll run inside the benchmark process (the",
-        "   wake-up alone), and extra wait tasks run through the interpreter shim of figure 5, which records when the",
-        "   module process exited.",
-        "4. **Bulk stop.** N Running executions are seeded; one task with ``filters: {}`` stops them with",
-        "   ``quota_scale: {0:g}`` against an emulator whose quotas are scaled by the same factor (StopExecution: burst".format(bulk_scale),
-        "   {0:g}, refill {1:g} per second). The ceiling is ``T_min(N) = max(0, N - burst) / rate``, the earliest the".format(
-            OTHER_QUOTA[0] * bulk_scale, OTHER_QUOTA[1] * bulk_scale),
-        "   N-th stop can be accepted after the first; the fraction of the ceiling is ``T_min / T`` with ``T`` taken",
-        "   from the first StopExecution request to the last accepted one in the emulator's log (the stop phase). For",
-        "   N at or below the burst the quota does not bind and no fraction is given. The loop comparison runs one",
-        "   task with ``loop:`` over a smaller number of executions and extrapolates its time per item linearly to N.",
-        "5. **Memory.** The task's ``ansible_python_interpreter`` is a small shim that runs the real Python as a child",
-        "   and reads ``getrusage(RUSAGE_CHILDREN).ru_maxrss``: the peak resident set of the process that runs the",
-        "   AnsiballZ payload (the module runs inside that process).",
-        "6. **Bulk wait.** N Running executions are seeded in an emulator that applies each stop {0:g} s after".format(
-            six.get("stop_delay_seconds", 1.0)),
-        "   accepting it, with every quota scaled by {0:g} on both sides. One ``cloudflow_execution`` task with".format(window_scale),
-        "   ``filters: {}`` and ``wait: true`` stops and waits for them; its time, from the callback, is compared with the",
-        "   StopExecution ceiling ``(N - burst) / rate``. The same stop with one ``DescribeExecution`` long-poll per",
-        "   execution (the wait before the paged watch) runs in the benchmark process, at the same scaled quotas: "
-        + rst_escape(six.get("method", "").split("long-poll: ", 1)[-1]) + ".",
-        "7. **Quiesce.** Flows with Running executions and two enabled schedules each; one ``seed.cloudflow.quiesce``",
-        "   run over all of them (disable the schedules, stop, wait), quotas scaled on both sides. The role's time runs",
-        "   from its first task's start to its last task's result. The ceiling is the largest, over the actions, of",
-        "   ``max(0, accepted calls - burst) / rate`` (each action has its own quota); calls and 429 answers per action",
-        "   come from the emulator's request log. Module runs are counted from the callback's task records (each task",
-        "   whose action is a ``seed.cloudflow`` module counts once, or once per loop item that ran), not assumed. The",
-        "   phases of the ``cloudflow_window`` task are cut at the first request, the last listing before the first",
-        "   write, the last ``UpdateSchedule``, the last ``StopExecution`` and the last request, from the request log.",
-        "8. **Window at scale.** Flows with two enabled schedules each and nothing running, quiesced through the role",
-        "   (found with a flow prefix), quotas scaled by {0:g} on both sides (burst {1:g}, {2:g} per second for each of".format(
-            window_scale, OTHER_QUOTA[0] * window_scale, OTHER_QUOTA[1] * window_scale),
-        "   the actions below). The ceiling is the largest, over",
-        "   ``ListFlows``, ``ListSchedules`` and ``UpdateSchedule``, of ``max(0, accepted calls - burst) / rate``, as the",
-        "   emulator applies one quota per action; the table also gives ``max(0, sum of their accepted calls - burst) /",
-        "   rate``, which would hold if the service drew them from one shared bucket (the reference leaves this open).",
-        "   The two ``ListExecutions`` per flow that show nothing is running have their own ceiling, given beside it,",
-        "   and the window's phases in order (list the flows; read schedules and executions; disable) give a third",
-        "   bound, the sum of each phase's largest ceiling. In the same run the emulator is reset and seeded again and",
-        "   the role as it was at commit {0} (before ``cloudflow_window``: one module run per listing, per".format(old_commit(eight)[:7]),
-        "   schedule and per flow's stop) runs through the same playbook runner, from a copy that ``git archive``",
-        "   extracts into a temporary collections directory; without git history that comparison is skipped.",
-        "",
+    window_scale = six.get("quota_scale", eight.get("quota_scale", 4.0))
+    items = [
+        "**Task cost.** One playbook alternates ``ansible.builtin.ping`` tasks and ``cloudflow_execution`` stop tasks (each "
+        "stopping a different Running execution), after one warm-up of each. A callback plugin records the wall time from "
+        "task start to the result. The table gives the medians and the ratio of the medians. The module's own time split "
+        "comes from ``bench/module_split.py``, which runs the module's steps in a fresh Python process with "
+        "``time.perf_counter()`` between them (imports, argument handling, client construction, HTTP, ``exit_json``); it "
+        "does not go through AnsiballZ, so the AnsiballZ unpacking and Ansible's own per-task work are not in it.",
+        "**Calls.** Requests per scenario counted from the emulator's request log (each scenario uses its own execution "
+        "name, so the entries are attributed exactly).",
+        "**Wait latency.** The emulator's ``stop_delay_seconds`` is set to {0} s. Latency is the time from the execution's "
+        "``StoppedTime`` (the moment the emulator marked it Stopped, millisecond resolution) to the moment the callback sees "
+        "the task's result. The reference is a fixed 5-second poller ({1}). Two split measurements explain the module's "
+        "figure: a ``DescribeExecution`` long-poll run inside the benchmark process (the wake-up alone), and extra wait "
+        "tasks run through the interpreter shim of figure 5, which records when the module process exited.".format(
+            wait.get("stop_delay_seconds", "D"), rst_escape((wait.get("fixed_5s_polling") or {}).get("method", "see the JSON"))),
+        "**Bulk stop.** N Running executions are seeded; one task with ``filters: {{}}`` stops them with ``quota_scale: "
+        "{0:g}`` against an emulator whose quotas are scaled by the same factor (StopExecution: burst {1:g}, refill {2:g} "
+        "per second). The ceiling is ``T_min(N) = max(0, N - burst) / rate``, the earliest the N-th stop can be accepted "
+        "after the first; the fraction of the ceiling is ``T_min / T`` with ``T`` taken from the first StopExecution "
+        "request to the last accepted one in the emulator's log (the stop phase). For N at or below the burst the quota "
+        "does not bind and no fraction is given. The loop comparison runs one task with ``loop:`` over a smaller number "
+        "of executions and extrapolates its time per item linearly to N.".format(
+            bulk_scale, OTHER_QUOTA[0] * bulk_scale, OTHER_QUOTA[1] * bulk_scale),
+        "**Memory.** The task's ``ansible_python_interpreter`` is a small shim that runs the real Python as a child and "
+        "reads ``getrusage(RUSAGE_CHILDREN).ru_maxrss``: the peak resident set of the process that runs the AnsiballZ "
+        "payload (the module runs inside that process).",
+        "**Bulk wait.** N Running executions are seeded in an emulator that applies each stop {0:g} s after accepting it, "
+        "with every quota scaled by {1:g} on both sides. One ``cloudflow_execution`` task with ``filters: {{}}`` and "
+        "``wait: true`` stops and waits for them; its time, from the callback, is compared with the StopExecution ceiling "
+        "``(N - burst) / rate``. The same stop with one ``DescribeExecution`` long-poll per execution (the wait before the "
+        "paged watch) runs in the benchmark process, at the same scaled quotas ({2}).".format(
+            six.get("stop_delay_seconds", 1.0), window_scale, rst_escape(six.get("method", "see the JSON").split("long-poll: ", 1)[-1])),
+        "**Quiesce.** Flows with Running executions and two enabled schedules each; one ``seed.cloudflow.quiesce`` run "
+        "over all of them (disable the schedules, stop, wait), quotas scaled on both sides. The role's time runs from its "
+        "first task's start to its last task's result. The ceiling is the largest, over the actions, of ``max(0, accepted "
+        "calls - burst) / rate`` (each action has its own quota); calls and 429 answers per action come from the "
+        "emulator's request log. Module runs are counted from the callback's task records (each task whose action is a "
+        "``seed.cloudflow`` module counts once, or once per loop item that ran), not assumed. The phases of the "
+        "``cloudflow_window`` task are cut at the first request, the last listing before the first write, the last "
+        "``UpdateSchedule``, the last ``StopExecution`` and the last request, from the request log.",
+        "**Window at scale.** Flows with two enabled schedules each and nothing running, quiesced through the role (found "
+        "with a flow prefix), quotas scaled by {0:g} on both sides (burst {1:g}, {2:g} per second for each of the actions "
+        "below). The ceiling is the largest, over ``ListFlows``, ``ListSchedules`` and ``UpdateSchedule``, of ``max(0, "
+        "accepted calls - burst) / rate``, as the emulator applies one quota per action; the table also gives ``max(0, sum "
+        "of their accepted calls - burst) / rate``, which would hold if the service drew them from one shared bucket (the "
+        "reference leaves this open). The two ``ListExecutions`` per flow that show nothing is running have their own "
+        "ceiling, given beside it, and the window's phases in order (list the flows; read schedules and executions; "
+        "disable) give a third bound, the sum of each phase's largest ceiling. In the same run the emulator is reset and "
+        "seeded again and the role as it was at commit {3} (before ``cloudflow_window``: one module run per listing, per "
+        "schedule and per flow's stop) runs through the same playbook runner, from a copy that ``git archive`` extracts "
+        "into a temporary collections directory; without git history that comparison is skipped.".format(
+            window_scale, OTHER_QUOTA[0] * window_scale, OTHER_QUOTA[1] * window_scale, old_commit(eight)[:7]),
     ]
-    return out
+    out: t.List[str] = []
+    for number, text in enumerate(items, 1):
+        out += textwrap.wrap(text, width=114, initial_indent="{0}. ".format(number), subsequent_indent="   ",
+                             break_long_words=False, break_on_hyphens=False)
+    return out + [""]
 
 
 def discussion_paragraphs(rows: t.Sequence[t.Mapping[str, t.Any]], notes: t.Sequence[str]) -> t.List[str]:

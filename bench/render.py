@@ -191,10 +191,9 @@ def quiesce_rows(table: Table, seven: t.Mapping[str, t.Any]) -> None:
               None if ratio is None else ratio <= limit, gauge=("7 quiesce: role time / quota ceiling", ratio / limit if ratio else None, times(ratio)))
     table.row("7 quiesce", "429 answers (all actions)", str(seven["throttled_429"]), "<= {0}".format(most_429),
               seven["throttled_429"] <= most_429, gauge=("7 quiesce: 429 answers", seven["throttled_429"] / float(most_429), str(seven["throttled_429"])))
-    table.row("7 quiesce", "module runs per window (counted from the task records)", "{0} ({1})".format(
-        seven["module_runs"], ", ".join("{0} {1}".format(count, name[len(COLLECTION_PREFIX):])
-                                        for name, count in sorted(seven["module_runs_by_module"].items())) or "none"),
-        "== {0}".format(runs), seven["module_runs"] == runs)
+    by_module = ", ".join("{0} {1}".format(count, name[len(COLLECTION_PREFIX):]) for name, count in sorted(seven["module_runs_by_module"].items()))
+    table.row("7 quiesce", "module runs per window (counted from the task records)", "{0} ({1})".format(seven["module_runs"], by_module or "none"),
+              "== {0}".format(runs), seven["module_runs"] == runs)
     for action, entry in sorted(seven["calls"].items()):
         table.row("7 quiesce", "{0}: calls, accepted (429s), ceiling".format(action), "{0}, {1} ({2}), {3}".format(
             entry["calls"], entry["accepted"], entry["throttled_429"], fmt_s(entry["ceiling_seconds"], 1)))

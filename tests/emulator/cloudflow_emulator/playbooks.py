@@ -101,12 +101,8 @@ class Background:
 
     def __init__(self, runner: "PlaybookRunner", process: "subprocess.Popen[str]", stdout: IO[str],
                  stderr: IO[str], record_file: Path, registered: Sequence[str]) -> None:
-        self.runner = runner
-        self.process = process
-        self._stdout = stdout
-        self._stderr = stderr
-        self.record_file = record_file
-        self.registered = registered
+        self.runner, self.process, self.record_file, self.registered = runner, process, record_file, tuple(registered)
+        self._stdout, self._stderr = stdout, stderr
 
     def signal_group(self, number: int) -> None:
         """Signal the whole process group: ansible-playbook, its workers and the module processes."""

@@ -707,7 +707,7 @@ def role_run(emulator: EmulatorControl, runner: PlaybookRunner, label: str, pref
         "tasks": len(records),
         "module_runs": runs["total"],
         "module_runs_by_module": runs["by_module"],
-        "module_runs_method": ("counted from the bench_timer callback's task records: each task whose action is a "
+        "module_runs_method": ("counted from the playbook callback's task records: each task whose action is a "
                                "seed.cloudflow module counts once, or once per loop item that ran; skipped tasks and "
                                "items count zero"),
         "calls": action_calls(log, scale),

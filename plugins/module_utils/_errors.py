@@ -264,4 +264,3 @@ class FlowRemovalError(FailedWithResult):
     def __init__(self, removal: t.Any, message: str, error: t.Optional[CloudFlowError] = None) -> None:
         super().__init__(message, removal.result(), error)
         self.removal = removal
-

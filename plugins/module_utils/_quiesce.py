@@ -313,5 +313,3 @@ def _could_fire(schedule: t.Mapping[str, t.Any], after: datetime, until: datetim
         return latest_fire_time(expression, after, until, anchor=aware_moment(schedule.get("created_time"))) is not None
     except (CloudFlowError, ValueError):
         return True  # an expression this host cannot evaluate: list again to be safe
-
-

@@ -490,7 +490,6 @@ def _subject(params: dict[str, t.Any]) -> str:
     return "Flow {0!r}".format(params["flow_name"])
 
 
-
 def main() -> None:
     run_module(
         argument_spec(),

@@ -354,7 +354,8 @@ class ScheduleManager(Manager):
         if self.check_mode:
             return self._result(True, None, planned, "Would create {0}".format(self._label()), sent)
         try:
-            reply = create_schedule(self.client, self.flow_name, self.name, **fields)
+            others = {field: value for field, value in fields.items() if field != "cron_expression"}
+            reply = create_schedule(self.client, self.flow_name, self.name, cron_expression=fields["cron_expression"], **others)
         except ApiError as error:
             if error.code != SCHEDULE_ALREADY_EXISTS:
                 raise

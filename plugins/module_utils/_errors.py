@@ -22,6 +22,10 @@ FLOW_NOT_EXISTS = "FlowNotExists"
 FLOW_ALREADY_EXISTS = "FlowAlreadyExists"
 SCHEDULE_NOT_EXISTS = "ScheduleNotExists"
 SCHEDULE_ALREADY_EXISTS = "ScheduleAlreadyExists"
+# The version and alias actions document no codes of their own (reference 1.4): these are what a missing version or
+# alias is answered with (as the emulator does); the modules read the live state first and do not depend on them.
+FLOW_VERSION_NOT_EXISTS = "FlowVersionNotExists"
+FLOW_ALIAS_NOT_EXISTS = "FlowAliasNotExists"
 EXECUTION_ALREADY_COMPLETED = "ExecutionAlreadyCompleted"
 EXECUTION_ALREADY_EXISTS = "ExecutionAlreadyExists"
 RESOURCE_THROTTLED = "ResourceThrottled"

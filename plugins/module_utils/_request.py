@@ -25,6 +25,9 @@ GET_ACTIONS = frozenset(
         "ListFlows",
         "DescribeSchedule",
         "ListSchedules",
+        "ListFlowVersions",
+        "DescribeFlowAlias",
+        "ListFlowAliases",
     )
 )
 

@@ -119,7 +119,7 @@ class Rollout:
         routing = routing_from_service([{"Version": entry["version"], "Weight": entry["weight"]} for entry in alias["routing"]]) if alias else {}
         previous = self.previous_version(routing, new)
         self.result["previous_version"] = previous
-        self.result["routing"] = routing_entries(routing)
+        self.result["routing"] = self.result["routing_before"] = routing_entries(routing)
         steps = self.steps_to_take(routing, new)
         if self.check_mode:
             self.result["steps"] = [{"weight": weight, "routing": routing_entries(self.target(new, previous, weight))} for weight in steps]

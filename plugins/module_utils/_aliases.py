@@ -13,30 +13,29 @@ compared as a mapping of version number to integer weight.
 from __future__ import annotations
 
 import json
+import re
 import typing as t
 
 from ansible_collections.seed.cloudflow.plugins.module_utils._client import iterate_pages
 from ansible_collections.seed.cloudflow.plugins.module_utils._errors import FLOW_ALIAS_NOT_EXISTS, ApiError, ConfigurationError
-from ansible_collections.seed.cloudflow.plugins.module_utils._versions import check_version
+from ansible_collections.seed.cloudflow.plugins.module_utils._options import check_name
+from ansible_collections.seed.cloudflow.plugins.module_utils._versions import VERSION_PATTERN, check_version
 
 if t.TYPE_CHECKING:
     from ansible_collections.seed.cloudflow.plugins.module_utils._client import CloudFlowClient
 
 LIST_PAGE_SIZE = 100
 MAX_ROUTES = 2
+WEIGHT_TEXT = re.compile(r"^[0-9]{1,3}$")
 
 Routing = t.Dict[str, int]
 
 
 def _weight(option: str, value: t.Any) -> int:
-    """A weight given as an integer or as the service's string spelling of one."""
-    if isinstance(value, bool):
-        raise ConfigurationError(option, "must be a whole number from 0 to 100; got {0!r}".format(value))
-    try:
-        weight = int(str(value).strip())
-    except ValueError:
-        raise ConfigurationError(option, "must be a whole number from 0 to 100; got {0!r}".format(value))
-    if not 0 <= weight <= 100:
+    """A weight given as an integer or as the service's string spelling of one ("50"); not a float, a bool, or text
+    that int() would stretch to a number ("1_0", "+50")."""
+    weight = int(value.strip()) if isinstance(value, str) and WEIGHT_TEXT.match(value.strip()) else value
+    if isinstance(weight, bool) or not isinstance(weight, int) or not 0 <= weight <= 100:
         raise ConfigurationError(option, "must be a whole number from 0 to 100; got {0!r}".format(value))
     return weight
 
@@ -58,6 +57,18 @@ def routing_from_option(option: str, entries: t.Any) -> Routing:
     if total != 100:
         raise ConfigurationError(option, "weights must add up to 100; they add up to {0}".format(total))
     return routing
+
+
+def check_qualifier(option: str, value: str) -> str:
+    """A Qualifier: a version number, or an alias name (which follows the flow naming rule, so it never starts with a
+    digit and the two cannot be confused)."""
+    text = value.strip()
+    if VERSION_PATTERN.match(text):
+        return text
+    if text[:1].isdigit():
+        raise ConfigurationError(option, "must be a version number (1, 2, ...) or an alias name; got {0!r}".format(value))
+    check_name(option, text)
+    return text
 
 
 def routing_from_service(raw: t.Any) -> Routing:
@@ -141,7 +152,11 @@ def update_alias(client: CloudFlowClient, flow_name: str, name: str, *, routing:
 
 
 def delete_alias(client: CloudFlowClient, flow_name: str, name: str) -> bool:
-    """Delete an alias; False when it was already gone (on a retry, the earlier attempt most likely deleted it)."""
+    """Delete an alias; returns whether this request deleted it.
+
+    FlowAliasNotExists on a retry means the earlier attempt was applied with its reply lost (True); on the first
+    attempt it means the alias was already gone (False).
+    """
     try:
         client.call("DeleteFlowAlias", {"FlowName": flow_name, "Name": name})
     except ApiError as error:

@@ -16,8 +16,10 @@ from __future__ import annotations
 import re
 import typing as t
 
+from ansible_collections.seed.cloudflow.plugins.module_utils._bulk_stop import for_each
 from ansible_collections.seed.cloudflow.plugins.module_utils._client import iterate_pages
-from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ConfigurationError
+from ansible_collections.seed.cloudflow.plugins.module_utils._errors import FLOW_VERSION_NOT_EXISTS, ApiError, ConfigurationError
+from ansible_collections.seed.cloudflow.plugins.module_utils._executions import list_in_progress_executions
 from ansible_collections.seed.cloudflow.plugins.module_utils._flows import environment_from_service, load_service_definition
 
 if t.TYPE_CHECKING:
@@ -64,8 +66,20 @@ def publish_version(client: CloudFlowClient, flow_name: str, description: t.Opti
     return version_result(client.call("PublishFlowVersion", {"FlowName": flow_name, "Description": description}), flow_name)
 
 
-def delete_version(client: CloudFlowClient, flow_name: str, version: str) -> None:
-    client.call("DeleteFlowVersion", {"FlowName": flow_name, "FlowVersion": version})
+def delete_version(client: CloudFlowClient, flow_name: str, version: str) -> bool:
+    """Delete a version; returns whether this request deleted it.
+
+    FlowVersionNotExists on a retry means the earlier attempt was applied with its reply lost (True); on the first
+    attempt it means someone else deleted the version meanwhile (False). FlowVersionInUse (an alias routes to it) is
+    raised.
+    """
+    try:
+        client.call("DeleteFlowVersion", {"FlowName": flow_name, "FlowVersion": version})
+    except ApiError as error:
+        if error.code != FLOW_VERSION_NOT_EXISTS:
+            raise
+        return error.attempts > 1
+    return True
 
 
 def content(flow: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
@@ -79,10 +93,61 @@ def content(flow: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
     }
 
 
-def differences(flow: t.Mapping[str, t.Any], version: t.Mapping[str, t.Any]) -> list[str]:
-    """The content fields in which the flow as it is now differs from a version of it, in CONTENT_FIELDS order."""
+def differences(flow: t.Mapping[str, t.Any], version: t.Optional[t.Mapping[str, t.Any]]) -> list[str]:
+    """The content fields in which the flow as it is now differs from a version of it, in CONTENT_FIELDS order;
+    every content field when there is no version to compare with (a flow never published)."""
+    if version is None:
+        return list(CONTENT_FIELDS)
     now, then = content(flow), content(version)
     return [field for field in CONTENT_FIELDS if now[field] != then[field]]
+
+
+# -- what protects a version from deletion ------------------------------------------------------------------------------
+
+SHOWN_EXECUTIONS = 5
+
+
+def routed_reason(aliases: t.Sequence[str]) -> str:
+    """Why a version an alias routes to is kept (with any weight, 0 included: the alias names it)."""
+    if len(aliases) == 1:
+        return "alias {0} routes to it".format(aliases[0])
+    return "aliases {0} route to it".format(", ".join(aliases))
+
+
+def in_progress_reason(executions: t.Sequence[t.Mapping[str, t.Any]]) -> str:
+    """Why a version with executions in progress is kept, naming the first few."""
+    names = [str(execution.get("Name")) for execution in executions]
+    shown = ", ".join(names[:SHOWN_EXECUTIONS])
+    if len(names) > SHOWN_EXECUTIONS:
+        shown += " and {0} more".format(len(names) - SHOWN_EXECUTIONS)
+    return "{0} execution{1} in progress: {2}".format(len(names), "" if len(names) == 1 else "s", shown)
+
+
+def in_progress_executions(client: CloudFlowClient, flow_name: str, version: str) -> list[dict[str, t.Any]]:
+    """The executions of the version still in progress (ListExecutions with the version as Qualifier, Starting and
+    Running). What the service matches for a version is not documented (reference 3.1); the emulator matches the
+    executions that ran it, started with its number or routed to it by an alias."""
+    return list_in_progress_executions(client, flow_name, qualifier=version)
+
+
+def protected_versions(
+    client: CloudFlowClient, flow_name: str, candidates: t.Sequence[str], routed: t.Mapping[str, t.Sequence[str]],
+    concurrency: int = 4,
+) -> dict[str, str]:
+    """Of the candidate versions, those that must not be deleted, each with the reason: an alias routes to it (routed
+    maps a version to the aliases that route to it, see _aliases.routed_versions), or executions of it are in
+    progress. Executions are listed only for the candidates no alias routes to."""
+    reasons = {version: routed_reason(routed[version]) for version in candidates if routed.get(version)}
+    in_use: dict[str, str] = {}
+
+    def check(version: str) -> None:
+        running = in_progress_executions(client, flow_name, version)
+        if running:
+            in_use[version] = in_progress_reason(running)
+
+    for_each([version for version in candidates if version not in reasons], concurrency, check)
+    reasons.update(in_use)
+    return {version: reasons[version] for version in sorted(reasons, key=int)}
 
 
 class PrunePlan(t.NamedTuple):

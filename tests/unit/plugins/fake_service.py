@@ -2,12 +2,17 @@
 # Copyright (c) seed.cloudflow contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The one in-memory CloudFlow of the unit tests, with a fake clock: flows, schedules, executions and their history.
+"""The one in-memory CloudFlow of the unit tests, with a fake clock: flows, schedules, executions and their history,
+flow versions and aliases.
 
 It answers CloudFlowClient.call() as the reference describes the service (error codes and HTTP statuses, Limit ranges,
 NextToken as the name of the first item of the next page, schedule records without FlowName, an UpdateFlow answer
 without ExecutionMode, stops that land stop_delay fake seconds later, deletions that land later still) and records
-every call. Tests steer it with injected errors, races (another client's doing just before a call is applied), stops
+every call. Versions and aliases follow the emulator's choices (tests/emulator/README.md, "Versions and aliases"):
+numbers from "1" never reused, a publish always creates a version, 404 FlowVersionNotExists / FlowAliasNotExists,
+409 FlowAliasAlreadyExists and FlowVersionInUse, 400 InvalidArgument for a bad routing, ListFlowAliases with Weight as
+a string; an execution started with a Qualifier records it and the version it ran (qualifier_of), which
+ListExecutions' Qualifier filters on. Tests steer it with injected errors, races (another client's doing just before a call is applied), stops
 that never land, and a NextToken that does not advance.
 """
 
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import threading
 import typing as t
 
@@ -32,7 +38,10 @@ LISTINGS = {
     "ListSchedules": ("Schedules", "ScheduleName", 1000),
     "ListExecutions": ("Executions", "Name", 100),
     "GetExecutionHistory": ("Events", "EventId", 1000),
+    "ListFlowVersions": ("FlowVersions", "Version", 1000),
+    "ListFlowAliases": ("Aliases", "Name", 1000),
 }
+VERSION_PATTERN = re.compile(r"^[1-9][0-9]{0,9}$")
 DEFAULT_LIMIT = 60
 
 
@@ -106,7 +115,8 @@ class FakeCloudFlow:
                 "Type": "FDL", "RoleArn": role_arn, "ExecutionMode": execution_mode, "Environment": _environment(environment),
                 "CreatedTime": CREATED_TIME, "LastModifiedTime": CREATED_TIME,
             }
-            self.flows[name] = {"record": record, "schedules": {}, "executions": {}, "stop_at": {}, "finish_at": {}, "ignores_stop": set()}
+            self.flows[name] = {"record": record, "schedules": {}, "executions": {}, "stop_at": {}, "finish_at": {}, "ignores_stop": set(),
+                                "versions": {}, "next_version": 1, "aliases": {}, "qualifiers": {}}
         return t.cast("dict[str, t.Any]", self.flows[name]["record"])
 
     def add_schedule(self, flow: str, name: str, cron: str = "0 0 0 1 1 ?", enabled: bool = True, payload: t.Optional[str] = None,
@@ -120,13 +130,19 @@ class FakeCloudFlow:
         return schedule
 
     def add_execution(self, flow: str, name: str, status: str = "Running", input_text: t.Optional[str] = None,
-                      started_time: str = CREATED_TIME, finish_after: t.Optional[float] = None) -> dict[str, t.Any]:
-        """An execution; with finish_after it succeeds by itself that many fake seconds from now."""
+                      started_time: str = CREATED_TIME, finish_after: t.Optional[float] = None,
+                      qualifier: t.Optional[str] = None, flow_version: t.Optional[str] = None) -> dict[str, t.Any]:
+        """An execution; with finish_after it succeeds by itself that many fake seconds from now. qualifier is what it
+        was started with, flow_version the version it ran (the version itself when qualifier is a number)."""
         record = self.add_flow(flow)
-        execution = {"Name": name, "FlowName": flow, "FlowDefinition": record["Definition"], "Status": status,
+        if flow_version is None and qualifier is not None and VERSION_PATTERN.match(qualifier):
+            flow_version = qualifier
+        snapshot = self.flows[flow]["versions"].get(flow_version) if flow_version else None
+        execution = {"Name": name, "FlowName": flow, "FlowDefinition": (snapshot or record)["Definition"], "Status": status,
                      "Input": input_text or "", "Output": "", "StartedTime": started_time,
                      "StoppedTime": STOPPED_TIME if status in TERMINAL else ""}
         self.flows[flow]["executions"][name] = execution
+        self.flows[flow]["qualifiers"][name] = {"qualifier": qualifier, "flow_version": flow_version}
         if finish_after is not None:
             self.finish_after(flow, name, finish_after)
         return execution
@@ -136,6 +152,37 @@ class FakeCloudFlow:
         self.add_flow(flow)
         for index, (name, status) in enumerate(statuses.items()):
             self.add_execution(flow, name, status, started_time="2024-05-01T00:{0:02d}:00.000Z".format(index % 60))
+
+    def publish(self, flow: str, description: str = "") -> str:
+        """Publish the flow as it is now (as PublishFlowVersion); returns the new version's number."""
+        table = self.flows[flow]
+        record = table["record"]
+        version = str(table["next_version"])
+        table["next_version"] += 1
+        table["versions"][version] = {
+            "Version": version, "Description": description, "CreatedTime": MODIFIED_TIME,
+            "Definition": record["Definition"], "FlowDescription": record["Description"], "RoleArn": record["RoleArn"],
+            "Environment": copy.deepcopy(record["Environment"]), "LastModifiedTime": record["LastModifiedTime"],
+        }
+        return version
+
+    def add_alias(self, flow: str, name: str, routing: t.Mapping[str, int], description: str = "") -> dict[str, t.Any]:
+        """An alias routing version -> weight (no checks: seeding)."""
+        alias = {"Name": name, "Description": description, "CreatedTime": CREATED_TIME,
+                 "RoutingConfigurations": [{"Version": str(version), "Weight": weight} for version, weight in routing.items()]}
+        self.flows[flow]["aliases"][name] = alias
+        return alias
+
+    def versions(self, flow: str) -> list[str]:
+        """The flow's version numbers, oldest first."""
+        return sorted(self.flows[flow]["versions"], key=int)
+
+    def alias(self, flow: str, name: str) -> dict[str, t.Any]:
+        return t.cast("dict[str, t.Any]", self.flows[flow]["aliases"][name])
+
+    def qualifier_of(self, flow: str, name: str) -> dict[str, t.Optional[str]]:
+        """{qualifier, flow_version} of an execution: what StartExecution was given and the version that ran."""
+        return t.cast("dict[str, t.Optional[str]]", self.flows[flow]["qualifiers"][name])
 
     def inject(self, action: str, error: Exception, target: t.Optional[str] = None, times: int = 1) -> None:
         """Answer the next `times` calls of the action (for target, the schedule or execution name) with error."""
@@ -315,7 +362,13 @@ class FakeCloudFlow:
                 del self.flows[name]
             else:
                 self.pending_deletes[name] -= 1
-        return copy.deepcopy(self._flow("DescribeFlow", name)["record"])
+        flow = self._flow("DescribeFlow", name)
+        record = copy.deepcopy(flow["record"])
+        if params.get("FlowVersion"):
+            snapshot = self._version("DescribeFlow", flow, params["FlowVersion"])
+            record.update({"Definition": snapshot["Definition"], "Description": snapshot["FlowDescription"], "RoleArn": snapshot["RoleArn"],
+                           "Environment": copy.deepcopy(snapshot["Environment"]), "LastModifiedTime": snapshot["LastModifiedTime"]})
+        return record
 
     def _ListFlows(self, params: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
         names = sorted(self.flows)
@@ -366,9 +419,13 @@ class FakeCloudFlow:
     # -- executions --------------------------------------------------------------------------------------------------
 
     def _ListExecutions(self, params: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
-        executions = self._flow("ListExecutions", params["FlowName"])["executions"]
+        flow = self._flow("ListExecutions", params["FlowName"])
+        executions = flow["executions"]
+        qualifier = params.get("Qualifier")
+        field = "flow_version" if qualifier and VERSION_PATTERN.match(qualifier) else "qualifier"
         selected = [execution for execution in executions.values()
-                    if (not params.get("Status") or execution["Status"] == params["Status"])
+                    if (not qualifier or flow["qualifiers"].get(execution["Name"], {}).get(field) == qualifier)
+                    and (not params.get("Status") or execution["Status"] == params["Status"])
                     and execution["Name"].startswith(params.get("ExecutionNamePrefix") or "")
                     and (not params.get("StartedTimeBegin") or execution["StartedTime"] >= params["StartedTimeBegin"])
                     and (not params.get("StartedTimeEnd") or execution["StartedTime"] <= params["StartedTimeEnd"])]
@@ -408,11 +465,130 @@ class FakeCloudFlow:
     def _StartExecution(self, params: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
         flow = self._flow("StartExecution", params["FlowName"])
         name = params["ExecutionName"]
+        qualifier = params.get("Qualifier") or None
+        flow_version = None
+        if qualifier is not None:
+            if VERSION_PATTERN.match(qualifier):
+                flow_version = self._version("StartExecution", flow, qualifier)["Version"]
+            else:
+                # The heaviest route (the first of equals): the fake routes every start the same way.
+                routes = self._alias("StartExecution", flow, params["FlowName"], qualifier)["RoutingConfigurations"]
+                flow_version = max(routes, key=lambda route: int(route["Weight"]))["Version"]
         existing = flow["executions"].get(name)
         if existing is not None:
             if existing["Status"] in TERMINAL:
                 raise ApiError("StartExecution", 400, "ExecutionAlreadyExists", "Execution {0} for flow {1} already exists.".format(
                     name, params["FlowName"]), "req-exists")
             return copy.deepcopy(existing)
-        execution = self.add_execution(params["FlowName"], name, input_text=params.get("Input"), started_time=MODIFIED_TIME)
+        execution = self.add_execution(params["FlowName"], name, input_text=params.get("Input"), started_time=MODIFIED_TIME,
+                                       qualifier=qualifier, flow_version=flow_version)
         return copy.deepcopy(execution)
+
+    # -- versions and aliases ------------------------------------------------------------------------------------------
+
+    def _version(self, action: str, flow: t.Mapping[str, t.Any], version: str) -> dict[str, t.Any]:
+        if not VERSION_PATTERN.match(str(version)):
+            raise ApiError(action, 400, "InvalidArgument", "Parameter error. '{0}' is not a version number.".format(version), "req-400")
+        found = flow["versions"].get(str(version))
+        if found is None:
+            raise ApiError(action, 404, "FlowVersionNotExists", "Version {0} of flow {1} does not exist.".format(
+                version, flow["record"]["Name"]), "req-version")
+        return t.cast("dict[str, t.Any]", found)
+
+    @staticmethod
+    def _alias(action: str, flow: t.Mapping[str, t.Any], flow_name: str, name: str) -> dict[str, t.Any]:
+        alias = flow["aliases"].get(name)
+        if alias is None:
+            raise ApiError(action, 404, "FlowAliasNotExists", "The alias {0} for flow {1} does not exist.".format(name, flow_name), "req-alias")
+        return t.cast("dict[str, t.Any]", alias)
+
+    @staticmethod
+    def _routing(action: str, flow: t.Mapping[str, t.Any], raw: t.Any) -> list[dict[str, t.Any]]:
+        """RoutingConfigurations as the emulator checks it: JSON text (or the list the client hands over), 1-2
+        {Version, Weight} entries, distinct existing versions, integer weights 0-100 adding up to 100."""
+        routes = json.loads(raw) if isinstance(raw, str) else raw
+
+        def invalid(detail: str) -> ApiError:
+            return ApiError(action, 400, "InvalidArgument", "Parameter error. RoutingConfigurations: " + detail, "req-400")
+
+        if not isinstance(routes, list) or not 1 <= len(routes) <= 2:
+            raise invalid("one or two entries.")
+        checked = []
+        for route in routes:
+            if not isinstance(route, dict) or set(route) != {"Version", "Weight"} or not VERSION_PATTERN.match(str(route["Version"])):
+                raise invalid("each entry is {Version, Weight}.")
+            weight = route["Weight"]
+            if isinstance(weight, bool) or not isinstance(weight, int) or not 0 <= weight <= 100:
+                raise invalid("Weight is an integer from 0 to 100.")
+            if str(route["Version"]) not in flow["versions"]:
+                raise invalid("version {0} does not exist.".format(route["Version"]))
+            checked.append({"Version": str(route["Version"]), "Weight": weight})
+        if len({route["Version"] for route in checked}) != len(checked):
+            raise invalid("a version is given twice.")
+        if sum(route["Weight"] for route in checked) != 100:
+            raise invalid("the weights must add up to 100.")
+        return checked
+
+    def _PublishFlowVersion(self, params: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+        flow = self._flow("PublishFlowVersion", params["FlowName"])
+        version = self.publish(params["FlowName"], params.get("Description") or "")
+        snapshot = flow["versions"][version]
+        return {"FlowName": params["FlowName"], "Version": version, "Description": snapshot["Description"], "CreatedTime": snapshot["CreatedTime"]}
+
+    def _ListFlowVersions(self, params: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+        flow = self._flow("ListFlowVersions", params["FlowName"])
+        numbers = sorted(flow["versions"], key=int)
+        items = [{key: flow["versions"][number][key] for key in ("Version", "Description", "CreatedTime")} for number in numbers]
+        return self._page("ListFlowVersions", items, params, numbers)
+
+    def _DeleteFlowVersion(self, params: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+        flow = self._flow("DeleteFlowVersion", params["FlowName"])
+        version = self._version("DeleteFlowVersion", flow, params["FlowVersion"])["Version"]
+        users = sorted(name for name, alias in flow["aliases"].items()
+                       if any(str(route["Version"]) == version for route in alias["RoutingConfigurations"]))
+        if users:
+            raise ApiError("DeleteFlowVersion", 409, "FlowVersionInUse", "Version {0} of flow {1} is in use by alias(es): {2}.".format(
+                version, params["FlowName"], ", ".join(users)), "req-in-use")
+        del flow["versions"][version]
+        return {}
+
+    def _CreateFlowAlias(self, params: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+        flow = self._flow("CreateFlowAlias", params["FlowName"])
+        if params["Name"] in flow["aliases"]:
+            raise ApiError("CreateFlowAlias", 409, "FlowAliasAlreadyExists", "The alias {0} already exists in flow {1}.".format(
+                params["Name"], params["FlowName"]), "req-exists")
+        routing = self._routing("CreateFlowAlias", flow, params["RoutingConfigurations"])
+        alias = {"Name": params["Name"], "Description": params.get("Description") or "", "CreatedTime": MODIFIED_TIME,
+                 "RoutingConfigurations": routing}
+        flow["aliases"][params["Name"]] = alias
+        return dict(copy.deepcopy(alias), FlowName=params["FlowName"])
+
+    def _UpdateFlowAlias(self, params: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+        flow = self._flow("UpdateFlowAlias", params["FlowName"])
+        alias = self._alias("UpdateFlowAlias", flow, params["FlowName"], params["Name"])
+        if "RoutingConfigurations" in params:
+            alias["RoutingConfigurations"] = self._routing("UpdateFlowAlias", flow, params["RoutingConfigurations"])
+        if "Description" in params:
+            alias["Description"] = params["Description"]
+        return {"Alias": copy.deepcopy(alias)}
+
+    def _DescribeFlowAlias(self, params: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+        flow = self._flow("DescribeFlowAlias", params["FlowName"])
+        return {"Alias": copy.deepcopy(self._alias("DescribeFlowAlias", flow, params["FlowName"], params["Name"]))}
+
+    def _ListFlowAliases(self, params: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+        flow = self._flow("ListFlowAliases", params["FlowName"])
+        names = sorted(flow["aliases"])
+        items = []
+        for name in names:
+            alias = copy.deepcopy(flow["aliases"][name])
+            # ListFlowAliases spells Weight as a string (reference 3.1).
+            alias["RoutingConfigurations"] = [{"Version": route["Version"], "Weight": str(route["Weight"])} for route in alias["RoutingConfigurations"]]
+            items.append(alias)
+        return self._page("ListFlowAliases", items, params, names)
+
+    def _DeleteFlowAlias(self, params: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+        flow = self._flow("DeleteFlowAlias", params["FlowName"])
+        self._alias("DeleteFlowAlias", flow, params["FlowName"], params["Name"])
+        del flow["aliases"][params["Name"]]
+        return {}

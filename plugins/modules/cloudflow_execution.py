@@ -59,6 +59,17 @@ options:
       - The input of the execution, a dict or a string holding a JSON object. Only with O(state=started).
       - When the execution already exists and its recorded input differs, the module warns and changes nothing.
     type: raw
+  qualifier:
+    description:
+      - Run a version of the flow instead of the flow as it is now; a version number (V(3)), or the name of an alias of
+        the flow (V(production)), which picks one of its versions by weight. Only with O(state=started).
+      - Sent as C(Qualifier) to C(StartExecution). A version or alias that does not exist fails with the service's answer
+        (the local emulator answers C(FlowVersionNotExists) or C(FlowAliasNotExists)); check mode does not ask.
+      - Checked locally; a version number is digits without a leading zero, an alias name follows the naming rule of
+        O(flow_name) (so it never starts with a digit).
+      - An execution of that name that exists already is left as it is, whatever it was started with; the service's
+        answers do not say which version an execution ran.
+    type: str
   cause:
     description:
       - Why the execution is stopped, recorded by the service. 1 to 4096 characters. Only with O(state=stopped).
@@ -141,6 +152,20 @@ EXAMPLES = r"""
     input:
       date: "2024-05-02"
       full_reload: false
+
+- name: Start an execution of version 3 of the flow
+  seed.cloudflow.cloudflow_execution:
+    flow_name: nightly-etl
+    name: run-2024-05-02-v3
+    state: started
+    qualifier: "3"
+
+- name: Start an execution through the production alias, which picks the version by weight
+  seed.cloudflow.cloudflow_execution:
+    flow_name: nightly-etl
+    name: run-2024-05-02-prod
+    state: started
+    qualifier: production
 
 - name: Stop every running execution of a flow whose name starts with "nightly-"
   seed.cloudflow.cloudflow_execution:
@@ -283,6 +308,7 @@ msg:
 import json
 import typing as t
 
+from ansible_collections.seed.cloudflow.plugins.module_utils._aliases import check_qualifier
 from ansible_collections.seed.cloudflow.plugins.module_utils._bulk_stop import stop_in_progress
 from ansible_collections.seed.cloudflow.plugins.module_utils._errors import CloudFlowError, ConfigurationError, FailedWithResult
 from ansible_collections.seed.cloudflow.plugins.module_utils._executions import (
@@ -306,6 +332,7 @@ def argument_spec() -> dict[str, dict[str, t.Any]]:
         "name": {"type": "str", "aliases": ["execution_name"]},
         "state": {"type": "str", "required": True, "choices": ["started", "stopped"]},
         "input": {"type": "raw"},
+        "qualifier": {"type": "str"},
         "cause": {"type": "str"},
         "error": {"type": "str"},
         "filters": {
@@ -331,8 +358,12 @@ def check_options(params: dict[str, t.Any]) -> None:
         for option in ("cause", "error", "filters"):
             if params[option] is not None:
                 raise ConfigurationError(option, "is only valid with state=stopped")
-    elif params["input"] is not None:
-        raise ConfigurationError("input", "is only valid with state=started")
+    else:
+        for option in ("input", "qualifier"):
+            if params[option] is not None:
+                raise ConfigurationError(option, "is only valid with state=started")
+    if params["qualifier"] is not None:
+        check_qualifier("qualifier", params["qualifier"])
     json_object_text("input", params["input"])
     check_length("cause", params["cause"], 1, 4096)
     check_length("error", params["error"], 1, 128)
@@ -420,15 +451,18 @@ class ExecutionManager(Manager):
                 self._label().capitalize(), current["status"]))
         if self.check_mode:
             planned = {"Name": self.name, "FlowName": self.flow_name, "Input": input_text, "Status": None}
-            result = self._result(True, planned, None, "Starting", "Would start {0}".format(self._label()))
+            qualifier = self.params["qualifier"]
+            result = self._result(True, planned, None, "Starting", "Would start {0}{1}".format(
+                self._label(), " with qualifier {0}".format(qualifier.strip()) if qualifier else ""))
             result["execution"]["status"] = None
             return result
-        started_by_us, execution = request_start(self.client, self.flow_name, self.name, input_text)
+        qualifier = check_qualifier("qualifier", self.params["qualifier"]) if self.params["qualifier"] is not None else None
+        started_by_us, execution = request_start(self.client, self.flow_name, self.name, input_text, qualifier)
         status = execution_result(execution)["status"]
         if not started_by_us:
             return self._result(False, execution, status, status, "{0} was started elsewhere and has finished ({1})".format(
                 self._label().capitalize(), status))
-        msg = "Started {0}".format(self._label())
+        msg = "Started {0}{1}".format(self._label(), " with qualifier {0}".format(qualifier) if qualifier else "")
         if self.params["wait"]:
             return self._wait_after_change(execution, None, msg)
         return self._result(True, execution, None, status, msg)

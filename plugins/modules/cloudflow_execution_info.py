@@ -28,7 +28,7 @@ options:
   name:
     description:
       - The name of one execution. When it does not exist, RV(executions) is empty.
-      - Mutually exclusive with O(status), O(name_prefix), O(started_after) and O(started_before).
+      - Mutually exclusive with O(status), O(name_prefix), O(started_after), O(started_before) and O(qualifier).
     type: str
     aliases: [execution_name]
   status:
@@ -43,6 +43,15 @@ options:
     type: str
   started_before:
     description: Only executions started at or before this time (RFC 3339).
+    type: str
+  qualifier:
+    description:
+      - Only executions of a version (a version number, V(3)) or started through an alias (an alias name, V(production));
+        sent as C(Qualifier) to C(ListExecutions).
+      - Which executions the service matches is not documented. The local emulator matches, for a version, every
+        execution that ran it (started with its number or routed to it by an alias), and for an alias, every execution
+        started through it, whatever version it ran. A deleted version or alias still matches its past executions.
+      - Same local rules as O(seed.cloudflow.cloudflow_execution#module:qualifier). Mutually exclusive with O(name).
     type: str
   include_history:
     description:
@@ -74,6 +83,13 @@ EXAMPLES = r"""
     started_before: "2024-05-01T23:59:59Z"
     include_history: true
   register: may_day
+
+- name: Executions of version 3 that failed
+  seed.cloudflow.cloudflow_execution_info:
+    flow_name: nightly-etl
+    qualifier: "3"
+    status: Failed
+  register: failed_v3
 
 - name: Show the names
   ansible.builtin.debug:
@@ -168,6 +184,7 @@ executions:
 
 import typing as t
 
+from ansible_collections.seed.cloudflow.plugins.module_utils._aliases import check_qualifier
 from ansible_collections.seed.cloudflow.plugins.module_utils._errors import ConfigurationError
 from ansible_collections.seed.cloudflow.plugins.module_utils._executions import (
     ALL_STATUSES,
@@ -183,7 +200,7 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._time import rfc333
 if t.TYPE_CHECKING:
     from ansible_collections.seed.cloudflow.plugins.module_utils._client import CloudFlowClient
 
-FILTER_OPTIONS = ("status", "name_prefix", "started_after", "started_before")
+FILTER_OPTIONS = ("status", "name_prefix", "started_after", "started_before", "qualifier")
 
 
 def argument_spec() -> dict[str, dict[str, t.Any]]:
@@ -194,6 +211,7 @@ def argument_spec() -> dict[str, dict[str, t.Any]]:
         "name_prefix": {"type": "str"},
         "started_after": {"type": "str"},
         "started_before": {"type": "str"},
+        "qualifier": {"type": "str"},
         "include_history": {"type": "bool", "default": False},
     }
 
@@ -203,6 +221,8 @@ def check_options(params: dict[str, t.Any]) -> None:
     for option in ("name", "name_prefix"):
         if params[option]:
             check_name(option, params[option])
+    if params["qualifier"] is not None:
+        check_qualifier("qualifier", params["qualifier"])
     started_after = rfc3339_time("started_after", params["started_after"])
     started_before = rfc3339_time("started_before", params["started_before"])
     if started_after and started_before and started_after > started_before:
@@ -218,6 +238,7 @@ def read_executions(module: CloudFlowModule, client: CloudFlowClient) -> dict[st
         executions = list(list_executions(
             client, params["flow_name"], params["status"], params["name_prefix"] or None,
             rfc3339_time("started_after", params["started_after"]), rfc3339_time("started_before", params["started_before"]),
+            check_qualifier("qualifier", params["qualifier"]) if params["qualifier"] is not None else None,
         ))
     shaped = [execution_result(execution) for execution in executions]
     if params["include_history"]:

@@ -41,6 +41,8 @@ def test_check_options_accepts_valid_combinations() -> None:
     check_options(params(cause="Maintenance", error="Maint", wait=True, wait_timeout=1))
     check_options(params(state="started", input={"a": 1}))
     check_options(params(state="started", input='{"a": 1}'))
+    check_options(params(state="started", qualifier="3"))
+    check_options(params(state="started", qualifier="production"))
     check_options(params(name=None, filters={}))
     check_options(params(name=None, filters={"name_prefix": "nightly-", "started_after": "2024-05-01T00:00:00Z",
                                              "started_before": "2024-05-01T00:00:00Z"}, concurrency=32))
@@ -53,6 +55,11 @@ def test_check_options_accepts_valid_combinations() -> None:
     ({"state": "started", "error": "E"}, "error"),
     ({"state": "started", "name": None, "filters": {}}, "filters"),
     ({"input": {"a": 1}}, "input"),
+    ({"qualifier": "1"}, "qualifier"),
+    ({"state": "started", "qualifier": "01"}, "qualifier"),
+    ({"state": "started", "qualifier": "2nd"}, "qualifier"),
+    ({"state": "started", "qualifier": "pro d"}, "qualifier"),
+    ({"state": "started", "qualifier": ""}, "qualifier"),
     ({"cause": ""}, "cause"),
     ({"cause": "c" * 4097}, "cause"),
     ({"error": "e" * 129}, "error"),
@@ -339,6 +346,41 @@ def test_start_check_mode_sends_no_write(run_main, service: FakeCloudFlow) -> No
     assert result["changed"] is True
     assert service.writes() == []
     assert result["execution"]["status"] is None
+
+
+@pytest.mark.parametrize("qualifier, ran", [("2", "2"), ("prod", "1")])
+def test_start_with_a_qualifier_sends_it(run_main, service: FakeCloudFlow, qualifier: str, ran: str) -> None:
+    service.add_flow(FLOW)
+    service.publish(FLOW)
+    service.publish(FLOW)
+    service.add_alias(FLOW, "prod", {"1": 90, "2": 10})
+    result = run_main(cloudflow_execution.main, {"flow_name": FLOW, "name": "run-1", "state": "started", "qualifier": qualifier})
+    assert result["changed"] is True and "with qualifier {0}".format(qualifier) in result["msg"]
+    assert service.writes() == [("StartExecution", {"FlowName": FLOW, "ExecutionName": "run-1", "Qualifier": qualifier})]
+    assert service.qualifier_of(FLOW, "run-1") == {"qualifier": qualifier, "flow_version": ran}
+
+
+def test_start_with_a_qualifier_leaves_an_existing_execution_as_it_is(run_main, service: FakeCloudFlow) -> None:
+    service.add_execution(FLOW, "run-1", "Running")
+    service.publish(FLOW)
+    result = run_main(cloudflow_execution.main, {"flow_name": FLOW, "name": "run-1", "state": "started", "qualifier": "1"})
+    assert result["changed"] is False and service.writes() == []
+    assert service.qualifier_of(FLOW, "run-1") == {"qualifier": None, "flow_version": None}
+
+
+def test_start_with_a_qualifier_in_check_mode_sends_no_write(run_main, service: FakeCloudFlow) -> None:
+    service.add_flow(FLOW)
+    result = run_main(cloudflow_execution.main, {"flow_name": FLOW, "name": "run-1", "state": "started", "qualifier": "prod",
+                                                 "_ansible_check_mode": True})
+    assert result["changed"] is True and "with qualifier prod" in result["msg"]
+    assert service.writes() == []
+
+
+def test_start_with_an_unknown_version_fails_with_the_service_answer(run_main, service: FakeCloudFlow) -> None:
+    service.add_flow(FLOW)
+    result = run_main(cloudflow_execution.main, {"flow_name": FLOW, "name": "run-1", "state": "started", "qualifier": "7"})
+    assert result["failed"] and result["error"]["code"] == "FlowVersionNotExists"
+    assert "Execution 'run-1' of flow 'flow'" in result["msg"]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -29,6 +29,9 @@ FLOW = "flow"
     ({"name": "run-1", "name_prefix": "run-"}, "name_prefix"),
     ({"name": "run-1", "started_after": "2024-05-01T00:00:00Z"}, "started_after"),
     ({"include_history": "perhaps"}, "include_history"),
+    ({"qualifier": "01"}, "qualifier"),
+    ({"qualifier": "a b"}, "qualifier"),
+    ({"name": "run-1", "qualifier": "1"}, "qualifier"),
     ({"endpoint": "http://10.1.2.3:8080"}, "endpoint"),
     ({"timeout": 0}, "timeout"),
     ({"access_key_secret": "secret-value"}, "access_key_id"),
@@ -104,4 +107,20 @@ def test_check_mode_reads_the_same_and_changes_nothing(run_main, service: FakeCl
     result = run_main(cloudflow_execution_info.main, {"flow_name": FLOW, "_ansible_check_mode": True})
     assert result["changed"] is False
     assert [execution["name"] for execution in result["executions"]] == ["run-1"]
+    assert service.writes() == []
+
+
+def test_list_by_qualifier(run_main, service: FakeCloudFlow) -> None:
+    service.add_flow(FLOW)
+    service.publish(FLOW)
+    service.publish(FLOW)
+    service.add_execution(FLOW, "pinned-1", "Running", qualifier="1")
+    service.add_execution(FLOW, "routed-1", "Succeeded", qualifier="prod", flow_version="1")
+    service.add_execution(FLOW, "routed-2", "Running", qualifier="prod", flow_version="2")
+    service.add_execution(FLOW, "plain", "Running")
+    by_version = run_main(cloudflow_execution_info.main, {"flow_name": FLOW, "qualifier": "1"})
+    assert [execution["name"] for execution in by_version["executions"]] == ["pinned-1", "routed-1"]
+    by_alias = run_main(cloudflow_execution_info.main, {"flow_name": FLOW, "qualifier": "prod", "status": "Running"})
+    assert [execution["name"] for execution in by_alias["executions"]] == ["routed-2"]
+    assert [params["Qualifier"] for params in service.sent("ListExecutions")] == ["1", "prod"]
     assert service.writes() == []

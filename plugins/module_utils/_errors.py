@@ -26,6 +26,7 @@ SCHEDULE_ALREADY_EXISTS = "ScheduleAlreadyExists"
 # alias is answered with (as the emulator does); the modules read the live state first and do not depend on them.
 FLOW_VERSION_NOT_EXISTS = "FlowVersionNotExists"
 FLOW_ALIAS_NOT_EXISTS = "FlowAliasNotExists"
+FLOW_ALIAS_ALREADY_EXISTS = "FlowAliasAlreadyExists"
 EXECUTION_ALREADY_COMPLETED = "ExecutionAlreadyCompleted"
 EXECUTION_ALREADY_EXISTS = "ExecutionAlreadyExists"
 RESOURCE_THROTTLED = "ResourceThrottled"

@@ -89,9 +89,10 @@ def routing_from_service(raw: t.Any) -> Routing:
 
 
 def routing_entries(routing: t.Mapping[str, int]) -> list[dict[str, t.Any]]:
-    """A routing as the modules return it: [{version, weight}], highest weight first, then by version."""
+    """A routing as the modules return it: [{version, weight}], highest weight first, then by version (a version not
+    published yet, planned in check mode, after the numbered ones)."""
     return [{"version": version, "weight": weight}
-            for version, weight in sorted(routing.items(), key=lambda item: (-item[1], int(item[0])))]
+            for version, weight in sorted(routing.items(), key=lambda item: (-item[1], int(item[0]) if item[0].isdigit() else float("inf")))]
 
 
 def routing_parameter(routing: t.Mapping[str, int]) -> list[dict[str, t.Any]]:

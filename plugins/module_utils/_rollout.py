@@ -34,6 +34,7 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._aliases import (
 from ansible_collections.seed.cloudflow.plugins.module_utils._bulk_stop import for_each
 from ansible_collections.seed.cloudflow.plugins.module_utils._errors import CloudFlowError
 from ansible_collections.seed.cloudflow.plugins.module_utils._executions import (
+    execution_history,
     execution_result,
     list_executions,
     list_in_progress_executions,
@@ -56,6 +57,8 @@ if t.TYPE_CHECKING:
     from ansible_collections.seed.cloudflow.plugins.module_utils._client import CloudFlowClient
 
 BAKE_POLL_SECONDS = 10.0
+# How many failed executions get their error and cause read from their history (one GetExecutionHistory each).
+DETAILED_FAILURES = 5
 FAILED_STATUSES = ("Failed", "TimedOut")
 
 
@@ -101,6 +104,10 @@ class Rollout:
         self.sleep = sleep
         self.now = now
         self.run_id = uuid.uuid4().hex[:8]
+        # Failures of the new version count from the first step on: one that starts in a step and ends in a later one
+        # fails that later gate. The smoke executions are judged by their own rule.
+        self.started_after = None  # type: t.Optional[str]
+        self.smoke_names = set()  # type: t.Set[str]
         self.result: dict[str, t.Any] = {
             "changed": False, "flow_name": settings.flow, "alias": settings.alias, "published": False, "version": None,
             "previous_version": None, "changes": [], "steps": [], "routing": [], "rolled_back": False, "pruned": [],
@@ -196,18 +203,21 @@ class Rollout:
     def gate(self, version: str, weight: int, step: dict[str, t.Any]) -> None:
         """Smoke executions of the new version must succeed; then failures during the bake time must stay within the
         allowed number. Raises GateFailed naming what failed."""
-        started_after = rfc3339_time("started_after", utc_text(self.now()))
+        if self.started_after is None:
+            self.started_after = rfc3339_time("started_after", utc_text(self.now()))
         smoke = self.smoke(version, weight)
         step["smoke"] = smoke
+        self.smoke_names.update(entry["name"] for entry in smoke)
         failed = [entry for entry in smoke if entry["status"] != "Succeeded"]
         if failed:
+            self.add_details(failed)
             raise GateFailed("{0} of {1} smoke execution(s) of version {2} did not succeed".format(len(failed), len(smoke), version), failed)
-        smoke_names = {entry["name"] for entry in smoke}
         deadline = self.clock() + self.settings.bake_seconds
         while True:
-            failures = [entry for entry in self.failures_of(version, started_after) if entry["name"] not in smoke_names]
+            failures = [entry for entry in self.failures_of(version, self.started_after) if entry["name"] not in self.smoke_names]
             step["bake_failures"] = failures
             if len(failures) > self.settings.max_failures:
+                self.add_details(failures)
                 raise GateFailed("{0} execution(s) of version {1} failed during the bake time (at most {2} allowed)".format(
                     len(failures), version, self.settings.max_failures), failures)
             remaining = deadline - self.clock()
@@ -245,6 +255,21 @@ class Rollout:
                 shaped = execution_result(execution)
                 found.append({"name": shaped["name"], "status": shaped["status"], "started_time": shaped["started_time"]})
         return found
+
+    def add_details(self, failures: list[dict[str, t.Any]]) -> None:
+        """The error and cause the service recorded for a few failed executions (the last event of their history)."""
+        def detail(entry: dict[str, t.Any]) -> None:
+            if entry.get("error") or entry.get("status") not in FAILED_STATUSES:
+                return
+            try:
+                events = execution_history(self.client, self.settings.flow, entry["name"])
+            except CloudFlowError:
+                return
+            ended = [event for event in events if event["type"] in ("ExecutionFailed", "ExecutionTimedOut")]
+            if ended and isinstance(ended[-1]["event_detail"], dict):
+                entry["error"] = ", ".join("{0}: {1}".format(key, value) for key, value in sorted(ended[-1]["event_detail"].items()))
+
+        for_each(failures[:DETAILED_FAILURES], self.settings.concurrency, detail)
 
     def roll_back(self, previous: t.Optional[str], failed: GateFailed) -> None:
         names = ", ".join("{0} ({1}{2})".format(entry["name"], entry.get("status") or "not started",

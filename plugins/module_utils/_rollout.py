@@ -37,7 +37,6 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._executions import 
     execution_history,
     execution_result,
     list_executions,
-    list_in_progress_executions,
     request_start,
     wait_until_finished,
 )
@@ -49,6 +48,7 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._versions import (
     describe_version,
     differences,
     list_versions,
+    protected_versions,
     prune_plan,
     publish_version,
 )
@@ -272,8 +272,7 @@ class Rollout:
         for_each(failures[:DETAILED_FAILURES], self.settings.concurrency, detail)
 
     def roll_back(self, previous: t.Optional[str], failed: GateFailed) -> None:
-        names = ", ".join("{0} ({1}{2})".format(entry["name"], entry.get("status") or "not started",
-                                                 ": " + entry["error"] if entry.get("error") else "") for entry in failed.failures[:10])
+        names = ", ".join(failure_text(entry) for entry in failed.failures[:10])
         if previous is None:
             self.result["msg"] = "Rollout of flow {0!r} version {1} failed its gate: {2}: {3}. There is no earlier version to route " \
                                  "alias {4!r} back to; it stays on the new version".format(
@@ -298,15 +297,8 @@ class Rollout:
         candidates = sorted(versions, key=int)[:max(0, len(versions) - keep)]
         if not candidates:
             return
-        protected = {version: "alias {0} routes to it".format(", ".join(names))
-                     for version, names in routed_versions(list_aliases(self.client, self.settings.flow)).items()}
-
-        def in_progress(version: str) -> None:
-            if version not in protected and list_in_progress_executions(self.client, self.settings.flow, qualifier=version):
-                protected[version] = "executions of it are in progress"
-
-        for_each(candidates, self.settings.concurrency, in_progress)
-        plan = prune_plan(versions, keep, protected)
+        routed = routed_versions(list_aliases(self.client, self.settings.flow))
+        plan = prune_plan(versions, keep, protected_versions(self.client, self.settings.flow, candidates, routed, self.settings.concurrency))
         for version in plan.delete:
             delete_version(self.client, self.settings.flow, version)
         self.result["pruned"] = plan.delete
@@ -335,3 +327,9 @@ class Rollout:
         if self.result["pruned"]:
             text += "; pruned version(s) {0}".format(", ".join(self.result["pruned"]))
         return text
+
+
+def failure_text(entry: t.Mapping[str, t.Any]) -> str:
+    """An execution that failed a gate, as the message names it: its name, status and, when known, error and cause."""
+    detail = ": " + entry["error"] if entry.get("error") else ""
+    return "{0} ({1}{2})".format(entry["name"], entry.get("status") or "not started", detail)

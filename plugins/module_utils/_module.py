@@ -28,6 +28,17 @@ Params = t.Dict[str, t.Any]
 Result = t.Dict[str, t.Any]
 
 
+T = t.TypeVar("T")
+
+
+def one_or_all(name: t.Optional[str], describe: t.Callable[[str], t.Optional[T]], list_all: t.Callable[[], t.Iterable[T]]) -> list[T]:
+    """What an info module reads: the one record it is given the name of (none when it does not exist), or all."""
+    if name:
+        found = describe(name)
+        return [found] if found is not None else []
+    return list(list_all())
+
+
 class CloudFlowModule(AnsibleModule):
     """An AnsibleModule with the shared connection options (and their pairing rules) and the collection's way of failing."""
 

@@ -24,6 +24,13 @@ def check_name(option: str, value: str) -> None:
         raise ConfigurationError(option, "must be {0}; got {1!r}".format(NAME_RULE, value))
 
 
+def check_names(params: t.Mapping[str, t.Any], *options: str) -> None:
+    """The naming rule for each of these options that the task set."""
+    for option in options:
+        if params.get(option) is not None:
+            check_name(option, params[option])
+
+
 def check_length(option: str, value: t.Optional[str], minimum: int, maximum: int) -> None:
     if value is not None and not minimum <= len(value) <= maximum:
         raise ConfigurationError(

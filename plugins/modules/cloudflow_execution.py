@@ -273,31 +273,13 @@ failed_executions:
   elements: str
   sample: [run-2024-05-01]
 error:
-  description: The service's answer when the task failed on an API call; never holds a secret.
+  description:
+    - The service's answer when the task failed on an API call (never a secret) - C(action), C(http_status), C(code),
+      C(message) and C(request_id) (for support cases).
+    - V(ExecutionNotExists) (from V(DescribeExecution)) when O(state=stopped) names an execution that does not exist.
   returned: when the task failed on an error answer from the service
   type: dict
-  contains:
-    action:
-      description: The API action that failed.
-      type: str
-      sample: DescribeExecution
-    http_status:
-      description: The HTTP status of the answer.
-      type: int
-      sample: 404
-    code:
-      description:
-        - The service's error code.
-        - V(ExecutionNotExists) (from V(DescribeExecution)) when O(state=stopped) names an execution that does not exist.
-      type: str
-      sample: ExecutionNotExists
-    message:
-      description: The service's error message.
-      type: str
-    request_id:
-      description: The service's request id, for support cases.
-      type: str
-      sample: 5A1B9C0D-1234-5678-9ABC-DEF012345678
+  sample: {action: DescribeExecution, http_status: 404, code: ExecutionNotExists, request_id: 5A1B9C0D-1234-5678-9ABC-DEF012345678}
 msg:
   description: What the module did, or in check mode what it would do.
   returned: always

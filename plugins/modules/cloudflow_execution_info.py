@@ -98,31 +98,13 @@ EXAMPLES = r"""
 
 RETURN = r"""
 error:
-  description: The service's answer when the task failed on an API call; never holds a secret.
+  description:
+    - The service's answer when the task failed on an API call (never a secret) - C(action), C(http_status), C(code),
+      C(message) and C(request_id) (for support cases).
+    - V(FlowNotExists) when O(flow_name) does not exist. A missing O(name) is not an error; RV(executions) is then empty.
   returned: when the task failed on an error answer from the service
   type: dict
-  contains:
-    action:
-      description: The API action that failed.
-      type: str
-      sample: ListExecutions
-    http_status:
-      description: The HTTP status of the answer.
-      type: int
-      sample: 404
-    code:
-      description:
-        - The service's error code, for example V(FlowNotExists) when O(flow_name) does not exist.
-        - A missing O(name) is not an error; RV(executions) is then empty.
-      type: str
-      sample: FlowNotExists
-    message:
-      description: The service's error message.
-      type: str
-    request_id:
-      description: The service's request id, for support cases.
-      type: str
-      sample: 5A1B9C0D-1234-5678-9ABC-DEF012345678
+  sample: {action: ListExecutions, http_status: 404, code: FlowNotExists, request_id: 5A1B9C0D-1234-5678-9ABC-DEF012345678}
 executions:
   description: The executions found, in the shape M(seed.cloudflow.cloudflow_execution) returns.
   returned: always
@@ -193,8 +175,8 @@ from ansible_collections.seed.cloudflow.plugins.module_utils._executions import 
     execution_result,
     list_executions,
 )
-from ansible_collections.seed.cloudflow.plugins.module_utils._module import CloudFlowModule, run_module
-from ansible_collections.seed.cloudflow.plugins.module_utils._options import check_name
+from ansible_collections.seed.cloudflow.plugins.module_utils._module import CloudFlowModule, one_or_all, run_module
+from ansible_collections.seed.cloudflow.plugins.module_utils._options import check_names
 from ansible_collections.seed.cloudflow.plugins.module_utils._time import rfc3339_time
 
 if t.TYPE_CHECKING:
@@ -217,10 +199,7 @@ def argument_spec() -> dict[str, dict[str, t.Any]]:
 
 
 def check_options(params: dict[str, t.Any]) -> None:
-    check_name("flow_name", params["flow_name"])
-    for option in ("name", "name_prefix"):
-        if params[option]:
-            check_name(option, params[option])
+    check_names(params, "flow_name", "name", "name_prefix")
     if params["qualifier"] is not None:
         check_qualifier("qualifier", params["qualifier"])
     started_after = rfc3339_time("started_after", params["started_after"])
@@ -231,15 +210,11 @@ def check_options(params: dict[str, t.Any]) -> None:
 
 def read_executions(module: CloudFlowModule, client: CloudFlowClient) -> dict[str, t.Any]:
     params = module.params
-    if params["name"]:
-        found = describe_execution(client, params["flow_name"], params["name"])
-        executions = [found] if found else []
-    else:
-        executions = list(list_executions(
-            client, params["flow_name"], params["status"], params["name_prefix"] or None,
-            rfc3339_time("started_after", params["started_after"]), rfc3339_time("started_before", params["started_before"]),
-            check_qualifier("qualifier", params["qualifier"]) if params["qualifier"] is not None else None,
-        ))
+    executions = one_or_all(params["name"], lambda name: describe_execution(client, params["flow_name"], name), lambda: list_executions(
+        client, params["flow_name"], params["status"], params["name_prefix"] or None,
+        rfc3339_time("started_after", params["started_after"]), rfc3339_time("started_before", params["started_before"]),
+        check_qualifier("qualifier", params["qualifier"]) if params["qualifier"] is not None else None,
+    ))
     shaped = [execution_result(execution) for execution in executions]
     if params["include_history"]:
         for execution in shaped:

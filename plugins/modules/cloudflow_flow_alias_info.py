@@ -92,36 +92,19 @@ aliases:
       description: When the alias was created (UTC, RFC 3339).
       type: str
 error:
-  description: The service's answer when the task failed on an API call; never holds a secret.
+  description:
+    - The service's answer when the task failed on an API call (never a secret) - C(action), C(http_status), C(code),
+      C(message) and C(request_id) (for support cases).
   returned: when the task failed on an error answer from the service
   type: dict
-  contains:
-    action:
-      description: The API action that failed.
-      type: str
-      sample: ListFlowAliases
-    http_status:
-      description: The HTTP status of the answer.
-      type: int
-      sample: 404
-    code:
-      description: The service's error code.
-      type: str
-      sample: FlowNotExists
-    message:
-      description: The service's error message.
-      type: str
-    request_id:
-      description: The service's request id, for support cases.
-      type: str
-      sample: 5A1B9C0D-1234-5678-9ABC-DEF012345678
+  sample: {action: ListFlowAliases, http_status: 404, code: FlowNotExists, request_id: 5A1B9C0D-1234-5678-9ABC-DEF012345678}
 """
 
 import typing as t
 
 from ansible_collections.seed.cloudflow.plugins.module_utils._aliases import describe_alias, list_aliases
-from ansible_collections.seed.cloudflow.plugins.module_utils._module import CloudFlowModule, run_module
-from ansible_collections.seed.cloudflow.plugins.module_utils._options import check_name
+from ansible_collections.seed.cloudflow.plugins.module_utils._module import CloudFlowModule, one_or_all, run_module
+from ansible_collections.seed.cloudflow.plugins.module_utils._options import check_names
 
 if t.TYPE_CHECKING:
     from ansible_collections.seed.cloudflow.plugins.module_utils._client import CloudFlowClient
@@ -135,18 +118,13 @@ def argument_spec() -> dict[str, dict[str, t.Any]]:
 
 
 def check_options(params: dict[str, t.Any]) -> None:
-    check_name("flow_name", params["flow_name"])
-    if params["name"] is not None:
-        check_name("name", params["name"])
+    check_names(params, "flow_name", "name")
 
 
 def read_aliases(module: CloudFlowModule, client: CloudFlowClient) -> dict[str, t.Any]:
     flow_name = module.params["flow_name"]
-    if module.params["name"]:
-        found = describe_alias(client, flow_name, module.params["name"])
-        aliases = [found] if found else []
-    else:
-        aliases = sorted(list_aliases(client, flow_name), key=lambda alias: str(alias["name"]))
+    aliases = one_or_all(module.params["name"], lambda name: describe_alias(client, flow_name, name),
+                         lambda: sorted(list_aliases(client, flow_name), key=lambda alias: str(alias["name"])))
     return {"changed": False, "aliases": aliases}
 
 

@@ -109,36 +109,20 @@ flows:
       type: list
       elements: dict
 error:
-  description: The service's answer when the task failed on an API call; never holds a secret.
+  description:
+    - The service's answer when the task failed on an API call (never a secret) - C(action), C(http_status), C(code),
+      C(message) and C(request_id) (for support cases).
   returned: when the task failed on an error answer from the service
   type: dict
-  contains:
-    action:
-      description: The API action that failed.
-      type: str
-      sample: ListFlows
-    http_status:
-      description: The HTTP status of the answer.
-      type: int
-      sample: 429
-    code:
-      description: The service's error code.
-      type: str
-      sample: ResourceThrottled
-    message:
-      description: The service's error message.
-      type: str
-    request_id:
-      description: The service's request id, for support cases.
-      type: str
+  sample: {action: ListFlows, http_status: 429, code: ResourceThrottled, request_id: 5A1B9C0D-1234-5678-9ABC-DEF012345678}
 """
 
 import typing as t
 
 from ansible_collections.seed.cloudflow.plugins.module_utils._errors import FLOW_NOT_EXISTS, ApiError
 from ansible_collections.seed.cloudflow.plugins.module_utils._flows import describe_flow, flow_result, list_flows
-from ansible_collections.seed.cloudflow.plugins.module_utils._module import CloudFlowModule, run_module
-from ansible_collections.seed.cloudflow.plugins.module_utils._options import check_name
+from ansible_collections.seed.cloudflow.plugins.module_utils._module import CloudFlowModule, one_or_all, run_module
+from ansible_collections.seed.cloudflow.plugins.module_utils._options import check_names
 from ansible_collections.seed.cloudflow.plugins.module_utils._schedules import list_schedules, schedule_result
 
 if t.TYPE_CHECKING:
@@ -154,17 +138,12 @@ def argument_spec() -> dict[str, dict[str, t.Any]]:
 
 
 def check_options(params: dict[str, t.Any]) -> None:
-    if params["name"] is not None:
-        check_name("name", params["name"])
+    check_names(params, "name")
 
 
 def read_flows(module: CloudFlowModule, client: CloudFlowClient) -> dict[str, t.Any]:
     params = module.params
-    if params["name"]:
-        found = describe_flow(client, params["name"])
-        flows = [found] if found else []
-    else:
-        flows = list(list_flows(client, params["name_prefix"] or None))
+    flows = one_or_all(params["name"], lambda name: describe_flow(client, name), lambda: list_flows(client, params["name_prefix"] or None))
     shaped = sorted((flow_result(flow) for flow in flows), key=lambda flow: flow["name"] or "")
     if params["include_schedules"]:
         for flow in list(shaped):

@@ -189,29 +189,12 @@ changes:
   elements: str
   sample: [cron_expression, payload]
 error:
-  description: The service's answer when the task failed on an API call; never holds a secret.
+  description:
+    - The service's answer when the task failed on an API call (never a secret) - C(action), C(http_status), C(code),
+      C(message) and C(request_id) (for support cases).
   returned: when the task failed on an error answer from the service
   type: dict
-  contains:
-    action:
-      description: The API action that failed.
-      type: str
-      sample: CreateSchedule
-    http_status:
-      description: The HTTP status of the answer.
-      type: int
-      sample: 404
-    code:
-      description: The service's error code.
-      type: str
-      sample: FlowNotExists
-    message:
-      description: The service's error message.
-      type: str
-    request_id:
-      description: The service's request id, for support cases.
-      type: str
-      sample: 5A1B9C0D-1234-5678-9ABC-DEF012345678
+  sample: {action: CreateSchedule, http_status: 404, code: FlowNotExists, request_id: 5A1B9C0D-1234-5678-9ABC-DEF012345678}
 """
 
 import json

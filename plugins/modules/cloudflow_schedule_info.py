@@ -95,35 +95,18 @@ schedules:
       description: When the schedule was last changed (UTC, RFC 3339).
       type: str
 error:
-  description: The service's answer when the task failed on an API call; never holds a secret.
+  description:
+    - The service's answer when the task failed on an API call (never a secret) - C(action), C(http_status), C(code),
+      C(message) and C(request_id) (for support cases).
   returned: when the task failed on an error answer from the service
   type: dict
-  contains:
-    action:
-      description: The API action that failed.
-      type: str
-      sample: ListSchedules
-    http_status:
-      description: The HTTP status of the answer.
-      type: int
-      sample: 404
-    code:
-      description: The service's error code.
-      type: str
-      sample: FlowNotExists
-    message:
-      description: The service's error message.
-      type: str
-    request_id:
-      description: The service's request id, for support cases.
-      type: str
-      sample: 5A1B9C0D-1234-5678-9ABC-DEF012345678
+  sample: {action: ListSchedules, http_status: 404, code: FlowNotExists, request_id: 5A1B9C0D-1234-5678-9ABC-DEF012345678}
 """
 
 import typing as t
 
-from ansible_collections.seed.cloudflow.plugins.module_utils._module import CloudFlowModule, run_module
-from ansible_collections.seed.cloudflow.plugins.module_utils._options import check_name
+from ansible_collections.seed.cloudflow.plugins.module_utils._module import CloudFlowModule, one_or_all, run_module
+from ansible_collections.seed.cloudflow.plugins.module_utils._options import check_names
 from ansible_collections.seed.cloudflow.plugins.module_utils._schedules import describe_schedule, list_schedules, schedule_result
 
 if t.TYPE_CHECKING:
@@ -138,18 +121,13 @@ def argument_spec() -> dict[str, dict[str, t.Any]]:
 
 
 def check_options(params: dict[str, t.Any]) -> None:
-    check_name("flow_name", params["flow_name"])
-    if params["name"] is not None:
-        check_name("name", params["name"])
+    check_names(params, "flow_name", "name")
 
 
 def read_schedules(module: CloudFlowModule, client: CloudFlowClient) -> dict[str, t.Any]:
     flow_name = module.params["flow_name"]
-    if module.params["name"]:
-        found = describe_schedule(client, flow_name, module.params["name"])
-        schedules = [found] if found else []
-    else:
-        schedules = list(list_schedules(client, flow_name))
+    schedules = one_or_all(module.params["name"], lambda name: describe_schedule(client, flow_name, name),
+                           lambda: list_schedules(client, flow_name))
     return {"changed": False, "schedules": [schedule_result(schedule, flow_name) for schedule in schedules]}
 
 

@@ -54,7 +54,7 @@ help:
 	@echo 'make emulator-tests   the emulator package'"'"'s own tests;  make build: build, install, ansible-doc'
 	@echo 'make ee           ansible-builder introspect on the installed artifact, create on the example EE definition'
 	@echo 'make emulator     run the emulator in the foreground (PORT=0 picks a free port)'
-	@echo 'make bench        bench/run.py, then bench/render.py (BENCH_ARGS=--quick for a smoke run);  make soak: tests/reliability --soak'
+	@echo 'make bench        bench/run.py, which then runs bench/render.py (BENCH_ARGS=--quick for a smoke run);  make soak: tests/reliability --soak'
 	@echo 'make venv         create/refresh every session venv;  make clean: remove them, .venv, build/ and .cache/'
 	@echo 'more: $(NOX) -l'
 

@@ -110,7 +110,7 @@ def collection_copy(session: nox.Session) -> Path:
 def helper(session: nox.Session, kind: str, *command: str, cwd: Path = REPO, **options: str) -> None:
     """Run a command through hacking/toolchain.py in the session venv (see there), in cwd, with pythonX.Y
     links to the real interpreters first on PATH: sanity's compile and import tests run on every one."""
-    links = Path(session.create_tmp()).resolve() / 'pythons'  # (made in the working directory, this checkout)
+    links = Path(session.create_tmp()).resolve() / 'pythons'  # before the chdir: a relative tmp lands in cwd
     shutil.rmtree(links, ignore_errors=True)
     links.mkdir()
     for version, path in PYTHONS.items():
@@ -277,11 +277,10 @@ def emulator_server(session: nox.Session) -> None:
 
 @nox.session(python=NEWEST_PYTHON, default=False)
 def bench(session: nox.Session) -> None:
-    """bench/run.py (`nox -s bench -- --quick` for a smoke run), then bench/render.py if there is one."""
+    """bench/run.py, which measures and then has bench/render.py write the page (`nox -s bench -- --quick`:
+    a smoke run, its JSON and page in the temporary directory)."""
     install(session, NEWEST, EMULATOR_PACKAGE)
     session.run('python', 'bench/run.py', *session.posargs)
-    if (REPO / 'bench' / 'render.py').is_file():
-        session.run('python', 'bench/render.py')
 
 
 @nox.session(python=NEWEST_PYTHON, default=False)

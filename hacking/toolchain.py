@@ -3,9 +3,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """What noxfile.py's sessions run in their venvs, and the summary that the Makefile prints.
 
-``KIND [--path DIR] [--collections DIR] -- COMMAND...``: COMMAND (sanity, units, integration: ansible-test;
-pytest; demo) in the emulator package's loopback_environment, failing on the silent passes too.
-``summary REPORT [--label L]``: the closing line, ``L: N passed, N failed[, N skipped]``.
+``KIND [--path DIR] [--collections DIR] -- COMMAND...`` runs COMMAND (KIND: sanity, units or integration
+for ansible-test, pytest, demo) in the emulator package's loopback_environment and fails on silent passes.
+``summary REPORT [--label L]`` prints the closing line, ``L: N passed, N failed[, N skipped]``.
 """
 
 from __future__ import annotations

@@ -17,9 +17,10 @@ BOOTSTRAP_PYTHON := $(shell for p in python3 /usr/bin/python3 $(PYENV_ROOT)/vers
 NOX_VENV := .venv/nox
 NOX := $(NOX_VENV)/bin/nox
 NOX_PYTHON := $(NOX_VENV)/bin/python
-# With SEED_CLOUDFLOW_CACHE set (parallel runs on one machine), the session venvs go there too.
-NOX_ENVDIR := $(if $(SEED_CLOUDFLOW_CACHE),$(shell $(BOOTSTRAP_PYTHON) hacking/toolchain.py cache-dir)/nox,.nox)
-REPORT = .cache/nox-report-$@.json
+# With SEED_CLOUDFLOW_CACHE set (several people running checks in one checkout), the session venvs
+# and the reports go there instead.
+NOX_ENVDIR := $(if $(SEED_CLOUDFLOW_CACHE),$(SEED_CLOUDFLOW_CACHE)/nox,.nox)
+REPORT = $(NOX_ENVDIR)/report-$@.json
 # `make test` runs two sessions at a time (most of an integration or reliability run is waiting for
 # the emulator); JOBS=1 runs them one after the other, with their output as it comes.
 JOBS ?= 2
@@ -36,9 +37,9 @@ endif
 # $(call nox,<summary label>,<nox arguments>): run sessions, then print the summary, whose last
 # line is "<label>: N passed, N failed"; non-zero exit if a session failed or none passed.
 define nox
-@mkdir -p .cache; rm -f $(REPORT); \
+@mkdir -p $(NOX_ENVDIR); rm -f $(REPORT); \
 $(NOX) --envdir $(NOX_ENVDIR) --report $(REPORT) $(2); nox_status=$$?; \
-if [ -s $(REPORT) ]; then $(NOX_PYTHON) hacking/toolchain.py summary $(if $(filter test,$(1)),--matrix) --label $(1) $(REPORT); \
+if [ -s $(REPORT) ]; then $(NOX_PYTHON) hacking/toolchain.py summary --label $(1) $(REPORT); \
 else echo "$(1): 0 passed, 1 failed (nox wrote no report: exit $$nox_status)"; false; fi; summary_status=$$?; \
 exit $$(( nox_status || summary_status ))
 endef
@@ -48,13 +49,13 @@ endef
 help:
 	@echo 'make test         every check on the oldest and the newest ansible-core this machine runs (what CI runs)'
 	@echo 'make demo         run examples/*.yml against a local emulator'
-	@echo 'make lint         ansible-lint, antsibull-docs/-changelog lint, ruff, mypy, zero sanity ignores, SPDX lines'
+	@echo 'make lint         antsibull-nox: ruff, mypy, ansible-lint, docs-check, extra-checks (zero sanity ignores, SPDX lines), build-import-check'
 	@echo 'make sanity | units | integration | reliability   one kind (CORES=2.21: on that core only)'
 	@echo 'make emulator-tests   the emulator package'"'"'s own tests;  make build: build, install, ansible-doc'
 	@echo 'make ee           ansible-builder introspect on the installed artifact, create on the example EE definition'
 	@echo 'make emulator     run the emulator in the foreground (PORT=0 picks a free port)'
-	@echo 'make bench        bench/run.py (BENCH_ARGS=--quick for a smoke run);  make soak: tests/reliability --soak'
-	@echo 'make venv         create/refresh every session venv;  make clean: remove them, build/ and this checkout'"'"'s cache'
+	@echo 'make bench        bench/run.py, which then runs bench/render.py (BENCH_ARGS=--quick for a smoke run);  make soak: tests/reliability --soak'
+	@echo 'make venv         create/refresh every session venv;  make clean: remove them, .venv, build/ and .cache/'
 	@echo 'more: $(NOX) -l'
 
 $(NOX): hacking/requirements-nox.txt
@@ -68,7 +69,7 @@ test: $(NOX)
 	$(call nox,test,--parallel $(JOBS))
 
 lint: $(NOX)
-	$(call nox,lint,-s lint)
+	$(call nox,lint,-s lint ansible-lint docs-check extra-checks build-import-check)
 
 sanity units integration reliability: $(NOX)
 	$(call nox,$@,$(call per_core,$@) -- $(if $(filter sanity,$@),$(SANITY_ARGS))$(if $(filter integration,$@),$(INTEGRATION_ARGS)))
@@ -85,9 +86,9 @@ emulator: $(NOX)
 bench: $(NOX)
 	@$(NOX) --envdir $(NOX_ENVDIR) -s bench -- $(BENCH_ARGS)
 
+# every session makes its venv and then skips (it has nothing to do without its commands)
 venv: $(NOX)
-	$(call nox,$@,--install-only)
+	$(NOX) --envdir $(NOX_ENVDIR) --install-only
 
 clean:
-	rm -rf .venv .nox build .cache tests/output
-	@test -z "$(BOOTSTRAP_PYTHON)" || { cache="$$($(BOOTSTRAP_PYTHON) hacking/toolchain.py cache-dir)" && echo "rm -rf $$cache" && rm -rf "$$cache"; }
+	rm -rf .venv .nox build .cache tests/output $(if $(SEED_CLOUDFLOW_CACHE),$(NOX_ENVDIR))

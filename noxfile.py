@@ -1,12 +1,12 @@
 # Copyright (c) seed.cloudflow contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The checks of seed.cloudflow as nox sessions (docs/developing.md). `nox -l` lists them.
+"""The checks of seed.cloudflow as nox sessions (docs/developing.md); `nox -l` lists them.
 
-`make test` runs the default set: lint, the antsibull-nox checks, sanity/units/integration/
-reliability on the oldest ansible-core and on the newest one this machine has a Python for, the
-emulator's own tests, the build and the execution-environment checks (ee). hacking/toolchain.py does what no tool does (the collection
-copy outside git, the get-pip stand-in, the emulator, the silent-pass guards, the summary).
+antsibull-nox.toml gives lint (ruff, mypy), ansible-lint, docs-check, extra-checks and build-import-check.
+Its ansible-test sessions need Docker and GitHub, so sanity, units and integration per ansible-core
+(hacking/requirements-core-X.Y.txt) are here, on antsibull-nox's copy of the collection, run through
+hacking/toolchain.py.
 """
 
 from __future__ import annotations
@@ -16,400 +16,289 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
+import antsibull_nox
 import nox
+from antsibull_nox.ansible import get_ansible_core_info
+from antsibull_nox.sessions import prepare_collections
+from antsibull_nox.utils import Version
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / 'hacking'))
-import toolchain  # noqa: E402  pylint: disable=wrong-import-position
-
-try:
-    import antsibull_nox
-except ImportError:  # a bare `nox` without antsibull-nox still runs this project's own sessions
-    antsibull_nox = None
-
-REPO = toolchain.REPO
-HELPER = str(REPO / 'hacking' / 'toolchain.py')
+REPO = Path(__file__).resolve().parent
 HACKING = REPO / 'hacking'
 EMULATOR_PACKAGE = str(REPO / 'tests' / 'emulator')
+FQCN = 'seed.cloudflow'
+KINDS = ('sanity', 'units', 'integration', 'reliability')
+INSTALL_ONLY = '--install-only' in sys.argv
 
-# uv makes and fills venvs several times faster than venv + pip (hacking/requirements-nox.txt);
-# with plain `nox` and no uv installed, nox falls back to venv.
-nox.options.default_venv_backend = 'uv|venv'
-# uv trusts the system's certificate store, as pip does here (pip.conf names the system bundle), not
-# only its own built-in roots; without this it cannot reach the package index where TLS is
-# intercepted by a local certificate authority.
-os.environ.setdefault('UV_NATIVE_TLS', 'true')
-# Some shells set PYTHONDONTWRITEBYTECODE, and uv installs no bytecode: then every ansible-playbook,
-# ansible-doc, pytest and module process of a session compiles ansible-core, httpx and the rest from
-# source again (the emulator's suite took 49 s that way, 33 s with a cache). The sessions write
-# bytecode, but only under this checkout's cache directory, never beside the sources.
-os.environ.pop('PYTHONDONTWRITEBYTECODE', None)
-os.environ.setdefault('PYTHONPYCACHEPREFIX', str(toolchain.cache_root() / 'pycache'))
-nox.options.download_python = 'never'  # only interpreters this machine has (no downloads here)
+nox.options.default_venv_backend = 'uv|venv'  # uv fills a venv several times faster than pip
+nox.options.download_python = 'never'  # only interpreters this machine has
 nox.options.reuse_venv = 'yes'  # the installer still runs every time, so the pins stay applied
-nox.options.error_on_missing_interpreters = True  # python= only ever names an interpreter that was run
-# Under `nox --parallel N` (make test uses 2) every session may run beside another; two sanity
-# sessions take turns on a lock (hacking/toolchain.py), as they share ansible-test's venvs.
-nox.options.allow_parallel = True
-
-MATRIX = toolchain.test_matrix()[0]
-LINT_CORE = MATRIX[-1] if MATRIX else toolchain.CORES[-1]
-
-
-def _python(core: toolchain.Core) -> str | bool:
-    """The session interpreter; False (no venv) when the machine has none: the session then skips."""
-    return toolchain.python_for(core) or False
+nox.options.error_on_missing_interpreters = True  # python= only ever names an interpreter that ran
+nox.options.allow_parallel = True  # `make test` runs two sessions at a time
+# uv trusts the system's certificate store, as pip does here (TLS goes through a local CA).
+os.environ.setdefault('UV_NATIVE_TLS', 'true')
+# uv installs no bytecode: without a cache every ansible-playbook, module and pytest process compiles
+# ansible-core and httpx again (some shells set PYTHONDONTWRITEBYTECODE). The cache is under .cache/.
+os.environ.pop('PYTHONDONTWRITEBYTECODE', None)
+os.environ.setdefault('PYTHONPYCACHEPREFIX', str(REPO / '.cache' / 'pycache'))
 
 
-def _skip_without_python(session: nox.Session, core: toolchain.Core) -> None:
-    if not toolchain.python_for(core):
-        session.skip('ansible-core %s needs Python %s (at most %s); this machine has %s' % (
-            core.version, core.requires_python, core.newest_python,
-            ', '.join(sorted(toolchain.pythons(), key=toolchain.version_tuple)) or 'none'))
+def find_pythons() -> dict[str, str]:
+    """{'3.Y': path} for 3.8 to 3.14: per version the first of $SEED_CLOUDFLOW_PYTHON3_Y, pyenv's versions,
+    /usr/local/bin and /usr/bin that runs and has venv (not PATH: pyenv's shims for absent versions exit 127)."""
+    found = {}
+    pyenv = os.environ.get('PYENV_ROOT', os.path.expanduser('~/.pyenv'))
+    for version in ['3.%d' % minor for minor in range(8, 15)]:
+        candidates = [os.environ.get('SEED_CLOUDFLOW_PYTHON' + version.replace('.', '_'), '')]
+        candidates += sorted(glob.glob('%s/versions/%s.*/bin/python%s' % (pyenv, version, version)), reverse=True)
+        for candidate in [path for path in candidates if path] + ['/usr/local/bin/python' + version, '/usr/bin/python' + version]:
+            probe = 'import sys, venv, ensurepip; print("%d.%d" % sys.version_info[:2])'
+            if os.access(candidate, os.X_OK) and subprocess.run([candidate, '-c', probe], capture_output=True, text=True,
+                                                                timeout=60, check=False).stdout.strip() == version:
+                found[version] = candidate
+                break
+    return found
 
 
-def install_core(session: nox.Session, core: toolchain.Core, *extra: str, emulator: bool = False) -> None:
-    """Install a core's pinned requirements (and the emulator package) and check its Requires-Python."""
-    _skip_without_python(session, core)
-    packages = ['-r', str(core.requirements), *extra]
-    if emulator:
-        packages.append(EMULATOR_PACKAGE)
-    session.install(*packages)
-    check_requires_python(session, core)
+def supported_pythons(core: str) -> list[str]:
+    """The controller Pythons of a core: antsibull-nox's table (pinned in hacking/requirements-nox.txt)."""
+    return [str(version) for version in get_ansible_core_info(Version.parse(core)).controller_python_versions]
 
 
-def check_requires_python(session: nox.Session, core: toolchain.Core) -> None:
-    """Fail when the table in hacking/toolchain.py disagrees with the installed release's metadata."""
-    installed = session.run(
-        'python', '-c',
-        'import importlib.metadata as m; d = m.distribution("ansible-core"); '
-        'print(d.version, d.metadata["Requires-Python"])',
-        silent=True, log=False)
-    if not isinstance(installed, str):  # --install-only and the like
-        return
-    version, requires = installed.split()[-2:]
-    if not version.startswith(core.version + '.'):
-        session.error('installed ansible-core %s, expected %s.x' % (version, core.version))
-    if requires.replace(' ', '') != core.requires_python:
-        session.error('ansible-core %s declares Requires-Python %s, hacking/toolchain.py says %s: update CORES'
-                      % (version, requires, core.requires_python))
+def core_python(core: str) -> str | None:
+    """The oldest core runs on the oldest Python it supports (what users of old releases have), the
+    others on the newest; None when this machine has none of them."""
+    usable = [version for version in supported_pythons(core) if version in PYTHONS]
+    return (usable[0] if core == CORES[0] else usable[-1]) if usable else None
 
 
-def helper(session: nox.Session, *arguments: str, **kwargs: object) -> None:
-    session.run('python', HELPER, *arguments, *session.posargs, external=True, **kwargs)  # type: ignore[arg-type]
+PYTHONS = find_pythons()
+CORES = sorted((path.stem.rsplit('-', 1)[1] for path in HACKING.glob('requirements-core-*.txt')), key=Version.parse)
+CORE_PYTHON = {core: core_python(core) for core in CORES}
+# `make test` runs the oldest core and the newest one this machine has a Python for.
+RUNNABLE = [core for core in CORES if CORE_PYTHON[core]]
+MATRIX = list(dict.fromkeys(RUNNABLE[:1] + RUNNABLE[-1:]))
+NEWEST = MATRIX[-1] if MATRIX else CORES[-1]  # the core of the sessions that run once
+# The sessions' interpreters; False (no venv) when there is none: the session then skips.
+INTERPRETER = {core: PYTHONS.get(CORE_PYTHON[core] or '') or False for core in CORES}
+NEWEST_PYTHON = INTERPRETER[NEWEST]
 
 
-# ---------------------------------------------------------------------------------------------
-# lint
-
-@nox.session(python=_python(LINT_CORE))
-def lint(session: nox.Session) -> None:
-    """ansible-lint, antsibull-docs, antsibull-changelog, ruff, mypy, zero sanity ignores, SPDX lines."""
-    install_core(session, LINT_CORE, '-r', str(HACKING / 'requirements-lint.txt'))
-    failures = []
-
-    def step(name: str, *command: str, **kwargs: object) -> None:
-        try:
-            session.run(*command, **kwargs)  # type: ignore[arg-type]
-        except nox.command.CommandFailed:
-            failures.append(name)
-
-    session.log('zero lines in tests/sanity/ignore-*.txt')
-    entries = ['%s:%d: %s' % (os.path.relpath(path, REPO), number, line.strip())
-               for path in sorted(glob.glob(str(REPO / 'tests' / 'sanity' / 'ignore-*.txt')))
-               for number, line in enumerate(Path(path).read_text(encoding='utf-8').splitlines(), 1)
-               if line.strip() and not line.lstrip().startswith('#')]
-    if entries:
-        session.warn('\n'.join(entries))
-        failures.append('%d sanity ignore entries; the standard is zero' % len(entries))
-    missing = missing_spdx()
-    if missing:
-        session.warn('no SPDX-License-Identifier line in:\n  ' + '\n  '.join(missing))
-        failures.append('%d source files without an SPDX line' % len(missing))
-    copy_root = toolchain.collections_root('lint')
-    toolchain.sync_copy('lint')
-    # ansible-lint resolves seed.cloudflow through ANSIBLE_COLLECTIONS_PATH (the copy); it warns if
-    # scanning sys.path is switched off, so that stays on here.
-    step('ansible-lint', 'ansible-lint', env={'ANSIBLE_COLLECTIONS_PATH': str(copy_root)})
-    step('antsibull-docs lint-collection-docs', 'antsibull-docs', 'lint-collection-docs', '--plugin-docs', '.',
-         env={'ANSIBLE_COLLECTIONS_PATH': str(copy_root)})
-    step('antsibull-changelog lint', 'antsibull-changelog', 'lint')
-    step('ruff', 'ruff', 'check', '--no-cache', '.')
-    # mypy checks the module side as ansible-core imports it (ansible_collections.seed.cloudflow...).
-    step('mypy', 'mypy', '--config-file', str(REPO / 'pyproject.toml'),
-         '-p', 'ansible_collections.seed.cloudflow.plugins.module_utils',
-         '-p', 'ansible_collections.seed.cloudflow.plugins.modules',
-         env={'MYPYPATH': str(copy_root)}, success_codes=[0])
-    if failures:
-        session.error('failed: ' + '; '.join(failures))
+def install(session: nox.Session, core: str, *extra: str) -> None:
+    """Install a core's pinned requirements and extra; skip, saying why, without a Python for the core."""
+    if not CORE_PYTHON[core]:
+        supported = supported_pythons(core)
+        session.skip('ansible-core %s (needs Python %s to %s; this machine has %s)' % (
+            core, supported[0], supported[-1], ', '.join(PYTHONS) or 'none of 3.8 to 3.14'))
+    session.install('-r', str(HACKING / ('requirements-core-%s.txt' % core)), *extra)
+    if INSTALL_ONLY:  # make venv: nothing runs, so there is nothing to build or check either
+        session.skip('venv ready')
 
 
-SPDX_SUFFIXES = ('.py', '.sh', '.ps1', '.toml', '.cfg')
+def collection_copy(session: nox.Session) -> Path:
+    """antsibull-nox's copy of the collection (the files git sees, new ones included) in a temporary directory,
+    which must not be inside a git work tree: there ansible-test would say "All targets skipped" and exit 0."""
+    copy = prepare_collections(session, install_in_site_packages=False, install_out_of_tree=True).current_path  # type: ignore[union-attr]
+    if subprocess.run(['git', '-C', str(copy), 'rev-parse'], capture_output=True, check=False).returncode == 0:
+        session.error('%s is inside a git work tree, where ansible-test skips every target: set TMPDIR' % copy)
+    return copy
 
 
-def missing_spdx() -> list[str]:
-    """Tracked source files (Python, shell, TOML, the Makefile, scripts) without the SPDX line."""
-    missing = []
-    for name in sorted(toolchain.repo_files()):
-        path = REPO / name
-        if path.is_symlink():
-            continue
-        if not (name.endswith(SPDX_SUFFIXES) or name in ('Makefile', '.ci/run')):
-            continue
-        if 'SPDX-License-Identifier:' not in path.read_text(encoding='utf-8', errors='replace')[:2000]:
-            missing.append(name)
-    return missing
+def helper(session: nox.Session, kind: str, *command: str, cwd: Path = REPO, **options: str) -> None:
+    """Run a command through hacking/toolchain.py in the session venv (see there), in cwd, with pythonX.Y
+    links to the real interpreters first on PATH: sanity's compile and import tests run on every one."""
+    links = Path(session.create_tmp()).resolve() / 'pythons'  # before the chdir: a relative tmp lands in cwd
+    shutil.rmtree(links, ignore_errors=True)
+    links.mkdir()
+    for version, path in PYTHONS.items():
+        (links / ('python' + version)).symlink_to(path)
+    flags = [item for name, value in options.items() for item in ('--' + name, value)]
+    with session.chdir(cwd):
+        session.run('python', str(HACKING / 'toolchain.py'), kind, '--path', str(links), *flags, '--', *command, *session.posargs)
+
+
+def core_session(core: str, kind: str) -> None:
+    default = core in MATRIX or not CORE_PYTHON[core]  # a core without a Python skips, saying so
+
+    @nox.session(name='%s-%s' % (kind, core), python=INTERPRETER[core], tags=[kind] if default else [])
+    def run(session: nox.Session) -> None:
+        install(session, core, *([EMULATOR_PACKAGE] if kind in ('integration', 'reliability') else []))
+        if kind == 'reliability':
+            helper(session, 'pytest', 'python', '-m', 'pytest', 'tests/reliability')
+        else:  # sanity's controller runs on the venv's Python, its compile and import tests on every pythonX.Y
+            python = [] if kind == 'sanity' else ['--python', str(CORE_PYTHON[core])]
+            helper(session, kind, 'ansible-test', kind, '--local', '--color', 'yes', *python, cwd=collection_copy(session))
+
+    run.__doc__ = '%s on ansible-core %s' % ('pytest tests/reliability' if kind == 'reliability' else 'ansible-test ' + kind, core)
+
+
+for _core in CORES:
+    for _kind in KINDS:
+        core_session(_core, _kind)
 
 
 # ---------------------------------------------------------------------------------------------
-# ansible-test, per core
+# once, on the newest core this machine runs
 
-def _core_sessions(core: toolchain.Core) -> None:
-    python = _python(core)
-    default = core in MATRIX
-
-    def tags(kind: str) -> list[str]:
-        # `nox -t sanity` (make sanity) runs the cores of the test matrix
-        return [kind] if default else []
-
-    @nox.session(name='sanity-' + core.version, python=python, default=default, tags=tags('sanity'))
-    def sanity(session: nox.Session) -> None:
-        install_core(session, core)
-        helper(session, 'ansible-test', 'sanity', core.version)
-
-    @nox.session(name='units-' + core.version, python=python, default=default, tags=tags('units'))
-    def units(session: nox.Session) -> None:
-        install_core(session, core)
-        helper(session, 'ansible-test', 'units', core.version)
-
-    @nox.session(name='integration-' + core.version, python=python, default=default, tags=tags('integration'))
-    def integration(session: nox.Session) -> None:
-        install_core(session, core, emulator=True)
-        helper(session, 'ansible-test', 'integration', core.version)
-
-    @nox.session(name='reliability-' + core.version, python=python, default=default, tags=tags('reliability'))
-    def reliability(session: nox.Session) -> None:
-        install_core(session, core, emulator=True)
-        helper(session, 'pytest', 'tests/reliability')
-
-    sanity.__doc__ = 'ansible-test sanity --local on ansible-core %s (compile/import on every Python here)' % core.version
-    units.__doc__ = 'ansible-test units on ansible-core %s' % core.version
-    integration.__doc__ = 'ansible-test integration on ansible-core %s against the emulator' % core.version
-    reliability.__doc__ = 'pytest tests/reliability on ansible-core %s' % core.version
-
-
-for _core in toolchain.CORES:
-    _core_sessions(_core)
-
-
-# ---------------------------------------------------------------------------------------------
-# once-only sessions (newest core this machine runs)
-
-@nox.session(python=_python(LINT_CORE))
+@nox.session(python=NEWEST_PYTHON)
 def emulator(session: nox.Session) -> None:
     """The emulator package's own pytest suite (tests/emulator/tests)."""
-    install_core(session, LINT_CORE, emulator=True)
-    helper(session, 'pytest', 'tests/emulator/tests')
+    install(session, NEWEST, EMULATOR_PACKAGE)
+    helper(session, 'pytest', 'python', '-m', 'pytest', 'tests/emulator/tests')
 
 
 def build_and_install(session: nox.Session, install_root: Path, output: Path = REPO / 'build') -> Path:
-    """Build the artifact into output (build/) from a fresh copy and install it under install_root.
-
-    A session that may run beside build (under `make test`) builds into a directory of its own, so that
-    neither deletes or reads half of the other's artifact.
-    """
-    copy = toolchain.sync_copy(session.name)
-    output.mkdir(exist_ok=True)
-    for old in output.glob('seed-cloudflow-*.tar.gz'):
-        old.unlink()
-    session.run('ansible-galaxy', 'collection', 'build', '--force', '--output-path', str(output), str(copy))
-    artifacts = list(output.glob('seed-cloudflow-*.tar.gz'))
-    if len(artifacts) != 1:
-        session.error('expected one artifact in %s, found %d' % (output, len(artifacts)))
-    session.run('ansible-galaxy', 'collection', 'install', '--force', '-p', str(install_root), str(artifacts[0]),
+    """Build the artifact from a fresh copy into output (emptied first) and install it under install_root."""
+    shutil.rmtree(output, ignore_errors=True)
+    session.run('ansible-galaxy', 'collection', 'build', '--output-path', str(output), str(collection_copy(session)))
+    artifact = next(output.glob('seed-cloudflow-*.tar.gz'))
+    session.run('ansible-galaxy', 'collection', 'install', '--force', '-p', str(install_root), str(artifact),
                 env={'ANSIBLE_COLLECTIONS_PATH': str(install_root)})
-    return artifacts[0]
+    return artifact
 
 
-@nox.session(python=_python(LINT_CORE))
+@nox.session(python=NEWEST_PYTHON)
 def build(session: nox.Session) -> None:
-    """Build the collection, install the artifact, render every module and role with ansible-doc."""
-    install_core(session, LINT_CORE)
-    modules = sorted(Path(path).stem for path in glob.glob(str(REPO / 'plugins' / 'modules' / '*.py'))
-                     if not path.endswith('__init__.py'))
-    roles = sorted(path.name for path in (REPO / 'roles').glob('*') if (path / 'meta').is_dir()) \
-        if (REPO / 'roles').is_dir() else []
+    """Build the collection, install the artifact, render every module and role with ansible-doc, and
+    lint the RST that antsibull-docs makes of their documentation with rstcheck (docs-check skips that)."""
+    install(session, NEWEST, 'antsibull-docs==2.28.0')  # as in antsibull-nox.toml
+    installed = Path(session.create_tmp()).resolve() / 'installed'
+    artifact = build_and_install(session, installed)
+    env = {'ANSIBLE_COLLECTIONS_PATH': str(installed), 'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false'}
+    with session.chdir(installed / 'ansible_collections' / 'seed' / 'cloudflow'):
+        session.run('antsibull-docs', 'lint-collection-docs', '--plugin-docs', '.', env=env)
+    modules = sorted(path.stem for path in (REPO / 'plugins' / 'modules').glob('*.py') if path.name != '__init__.py')
+    roles = sorted(path.parent.name for path in (REPO / 'roles').glob('*/meta'))
     if not modules:
         session.error('no modules found in plugins/modules')
-    install_root = Path(tempfile.mkdtemp(prefix='seed-cloudflow-install-'))
-    try:
-        artifact = build_and_install(session, install_root)
-        env = {'ANSIBLE_COLLECTIONS_PATH': str(install_root), 'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false'}
-        broken = []
-        for kind, names in (('module', modules), ('role', roles)):
-            if not names:
-                continue
-            # one ansible-doc run per kind and form (each run costs about a second of start-up)
-            fqcns = [toolchain.FQCN + '.' + name for name in names]
-            session.run('ansible-doc', '-t', kind, *fqcns, env=env)
-            rendered = str(session.run('ansible-doc', '-t', kind, '--json', *fqcns, env=env, silent=True, log=False))
-            try:  # the output may start with warnings (stderr is merged into it)
-                documentation = json.loads(rendered[rendered.find('{'):])
-            except ValueError:
-                documentation = {}
-            for name, fqcn in zip(names, fqcns):
-                entry = documentation.get(fqcn) or {}
-                if kind == 'module':
-                    rendered_ok = entry.get('doc', {}).get('module') == name
-                else:
-                    rendered_ok = 'main' in entry.get('entry_points', {})
-                if not rendered_ok:
-                    broken.append('%s %s' % (kind, name))
-        if broken:
-            session.error('ansible-doc could not render: ' + ', '.join(broken))
-        session.log('%s: %d modules and %d roles rendered from the installed artifact'
-                    % (artifact.relative_to(REPO), len(modules), len(roles)))
-    finally:
-        shutil.rmtree(install_root, ignore_errors=True)
+    broken = []
+    for kind, names in (('module', modules), ('role', roles)):
+        if not names:
+            continue
+        # one ansible-doc run per kind and form (each run costs about a second of start-up)
+        fqcns = ['%s.%s' % (FQCN, name) for name in names]
+        session.run('ansible-doc', '-t', kind, *fqcns, env=env)
+        rendered = str(session.run('ansible-doc', '-t', kind, '--json', *fqcns, env=env, silent=True, log=False))
+        # the output may start with warnings (stderr is merged into it)
+        documentation = json.loads(rendered[rendered.find('{'):]) if '{' in rendered else {}
+        for name, fqcn in zip(names, fqcns):
+            entry = documentation.get(fqcn) or {}
+            if kind == 'module' and entry.get('doc', {}).get('module') != name or \
+                    kind == 'role' and 'main' not in entry.get('entry_points', {}):  # a role documents its main entry point
+                broken.append('%s %s' % (kind, name))
+    if broken:
+        session.error('ansible-doc could not render: ' + ', '.join(broken))
+    session.log('%s: %d modules and %d roles rendered from the installed artifact' % (artifact.relative_to(REPO), len(modules), len(roles)))
 
 
 EE_EXAMPLE = REPO / 'docs' / 'docsite' / 'ee'
 EE_GUIDE = REPO / 'docs' / 'docsite' / 'rst' / 'execution_environments.rst'
 
 
-@nox.session(python=_python(LINT_CORE))
+@nox.session(python=NEWEST_PYTHON)
 def ee(session: nox.Session) -> None:
     """ansible-builder introspect over the installed artifact; ansible-builder create on the docs' example EE."""
-    install_core(session, LINT_CORE, '-r', str(HACKING / 'requirements-ee.txt'))
-    scratch = Path(tempfile.mkdtemp(prefix='seed-cloudflow-ee-'))
-    try:
-        # What every image build does with each collection it installs: read meta/execution-environment.yml.
-        installed = scratch / 'installed'
-        artifact = build_and_install(session, installed, output=scratch / 'dist')
-        introspected = scratch / 'introspected.txt'
-        session.run('ansible-builder', 'introspect', '--sanitize', str(installed), '--write-pip', str(introspected))
-        check_introspected(session, introspected, 'ansible-builder introspect --sanitize')
+    install(session, NEWEST, '-r', str(HACKING / 'requirements-ee.txt'))
+    scratch = Path(session.create_tmp()).resolve() / 'ee'
+    shutil.rmtree(scratch, ignore_errors=True)
+    # What every image build does with each collection it installs: read meta/execution-environment.yml.
+    artifact = build_and_install(session, scratch / 'installed', output=scratch / 'dist')
+    session.run('ansible-builder', 'introspect', '--sanitize', str(scratch / 'installed'), '--write-pip', str(scratch / 'introspected.txt'))
+    check_introspected(session, scratch / 'introspected.txt', 'ansible-builder introspect --sanitize')
 
-        # The guide's EE definition, with the tarball beside it as the guide says. `create` validates the
-        # definition and writes the build context; it runs no container engine and fetches nothing.
-        project = scratch / 'ee'
-        shutil.copytree(EE_EXAMPLE, project)
-        shutil.copy2(artifact, project)
-        context = scratch / 'context'
-        definition = project / 'execution-environment.yml'
-        session.run('ansible-builder', 'create', '--file', str(definition), '--context', str(context),
-                    '--output-filename', 'Containerfile', '-v', '3')
-        build_files = context / '_build'
-        check_ee_context(session, context, artifact)
+    # The guide's EE definition, with the tarball beside it as the guide says. `create` validates the
+    # definition and writes the build context; it runs no container engine and fetches nothing.
+    project, context = scratch / 'project', scratch / 'context'
+    shutil.copytree(EE_EXAMPLE, project)
+    shutil.copy2(artifact, project)
+    definition = project / 'execution-environment.yml'
+    session.run('ansible-builder', 'create', '--file', str(definition), '--context', str(context),
+                '--output-filename', 'Containerfile', '-v', '3')
+    check_ee_context(session, context, artifact)
 
-        # The image's galaxy and builder stages, without a container: install the collection the way the
-        # Containerfile does (from _build, offline: the tarball is in the context), then run the context's
-        # own introspect.py over the result.
-        stage = scratch / 'stage'
-        with session.chdir(build_files):
-            session.run('ansible-galaxy', 'collection', 'install', '--offline', '-r', 'requirements.yml',
-                        '--collections-path', str(stage), env={'ANSIBLE_COLLECTIONS_PATH': str(stage)})
-        staged = scratch / 'staged.txt'
-        session.run('python', str(build_files / 'scripts' / 'introspect.py'), 'introspect', str(stage),
-                    '--write-pip', str(staged))
-        check_introspected(session, staged, "the build context's introspect.py")
-        check_guide_shows(session, definition)
-        session.log('%s: introspected (httpx from %s); %s gave a build context that installs it'
-                    % (artifact.name, toolchain.FQCN, EE_EXAMPLE.relative_to(REPO) / definition.name))
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    # The image's galaxy and builder stages, without a container: install the collection the way the
+    # Containerfile does (from _build, offline: the tarball is in the context), then run the context's
+    # own introspect.py over the result.
+    build_files, stage = context / '_build', scratch / 'stage'
+    with session.chdir(build_files):
+        session.run('ansible-galaxy', 'collection', 'install', '--offline', '-r', 'requirements.yml',
+                    '--collections-path', str(stage), env={'ANSIBLE_COLLECTIONS_PATH': str(stage)})
+    session.run('python', str(build_files / 'scripts' / 'introspect.py'), 'introspect', str(stage), '--write-pip', str(scratch / 'staged.txt'))
+    check_introspected(session, scratch / 'staged.txt', "the build context's introspect.py")
+
+    # The guide must show the example definition as it is (from `version:` on, in a code block).
+    lines = definition.read_text(encoding='utf-8').splitlines()
+    shown = '\n'.join(('    ' + line).rstrip() for line in lines[[line.startswith('version:') for line in lines].index(True):])
+    if shown not in EE_GUIDE.read_text(encoding='utf-8'):
+        session.error('%s does not show %s as it is (from "version:" on, indented by four spaces): update the guide'
+                      % (EE_GUIDE.relative_to(REPO), EE_EXAMPLE.relative_to(REPO) / definition.name))
+    session.log('%s: introspected (httpx from %s); %s gave a build context that installs it'
+                % (artifact.name, FQCN, EE_EXAMPLE.relative_to(REPO) / definition.name))
 
 
 def check_introspected(session: nox.Session, requirements: Path, what: str) -> None:
     """Fail unless the introspected pip requirements list httpx, attributed to this collection."""
     lines = requirements.read_text(encoding='utf-8').splitlines() if requirements.is_file() else []
-    wanted = re.compile(r'^httpx\b[^#]*#\s*from collection %s\s*$' % re.escape(toolchain.FQCN))
-    if not any(wanted.match(line) for line in lines):
-        session.error('%s did not list httpx for %s; it listed: %s'
-                      % (what, toolchain.FQCN, '; '.join(lines) or 'no Python requirement'))
-
-
-def check_guide_shows(session: nox.Session, definition: Path) -> None:
-    """Fail unless the guide shows the example definition as it is (from `version:` on, in a code block)."""
-    lines = definition.read_text(encoding='utf-8').splitlines()
-    body = lines[next(number for number, line in enumerate(lines) if line.startswith('version:')):]
-    shown = '\n'.join(('    ' + line).rstrip() for line in body)
-    if shown not in EE_GUIDE.read_text(encoding='utf-8'):
-        session.error('%s does not show %s as it is (from "version:" on, indented by four spaces): update the guide'
-                      % (EE_GUIDE.relative_to(REPO), EE_EXAMPLE.relative_to(REPO) / definition.name))
+    if not any(re.match(r'^httpx\b[^#]*#\s*from collection %s\s*$' % re.escape(FQCN), line) for line in lines):
+        session.error('%s did not list httpx for %s; it listed: %s' % (what, FQCN, '; '.join(lines) or 'no Python requirement'))
 
 
 def check_ee_context(session: nox.Session, context: Path, artifact: Path) -> None:
     """Fail unless `ansible-builder create` wrote a Containerfile and carried the tarball and the requirements."""
-    containerfile = context / 'Containerfile'
-    if not containerfile.is_file():
-        session.error('ansible-builder create wrote no %s' % containerfile)
-    steps = containerfile.read_text(encoding='utf-8')
+    containerfile, requirements, tarball = context / 'Containerfile', context / '_build' / 'requirements.yml', 'collections/' + artifact.name
     for step in ('ansible-galaxy collection install', 'introspect.py introspect'):
-        if step not in steps:
+        if step not in containerfile.read_text(encoding='utf-8'):
             session.error('the Containerfile has no %r step' % step)
-    build_files = context / '_build'
-    requirements = build_files / 'requirements.yml'
-    if not requirements.is_file():
-        session.error('ansible-builder create carried no galaxy requirements (%s)' % requirements)
-    tarball = 'collections/' + artifact.name
-    if not (build_files / tarball).is_file():
+    if not (context / '_build' / tarball).is_file():
         session.error('ansible-builder create did not carry %s into the build context' % artifact.name)
     if tarball not in requirements.read_text(encoding='utf-8'):
-        session.error('%s does not install %s (the tarball this build made) from its build context: the example '
-                      'must name the current version, and install from the tarball so that this session can '
-                      'check it offline' % (EE_EXAMPLE.relative_to(REPO), tarball))
+        session.error('%s does not install %s (the tarball this build made) from its build context: the example must name '
+                      'the current version, and install from the tarball so that this session can check it offline' % (EE_EXAMPLE.relative_to(REPO), tarball))
 
 
-@nox.session(python=_python(LINT_CORE), default=False)
+@nox.session(python=NEWEST_PYTHON, default=False)
 def demo(session: nox.Session) -> None:
-    """Build and install the collection, start the emulator, run every examples/*.yml in order."""
-    install_core(session, LINT_CORE, emulator=True)
-    playbooks = sorted(glob.glob(str(REPO / 'examples' / '*.yml')))
-    if not playbooks:
-        session.error('no example playbooks: examples/*.yml does not exist')
+    """Build and install the collection, start the emulator, run examples/*.yml in order against it."""
+    install(session, NEWEST, EMULATOR_PACKAGE)
     collections = REPO / '.cache' / 'demo-collections'
-    shutil.rmtree(collections, ignore_errors=True)
     build_and_install(session, collections)
-    session.run('python', HELPER, 'playbooks', '--collections', str(collections),
-                *(os.path.relpath(playbook, REPO) for playbook in playbooks))
+    helper(session, 'demo', 'ansible-playbook', *sorted(glob.glob('examples/*.yml')), collections=str(collections))
 
 
-@nox.session(name='emulator-server', python=_python(LINT_CORE), default=False)
+@nox.session(name='emulator-server', python=NEWEST_PYTHON, default=False)
 def emulator_server(session: nox.Session) -> None:
     """The emulator in the foreground (`nox -s emulator-server -- --port 8080`)."""
-    install_core(session, LINT_CORE, emulator=True)
+    install(session, NEWEST, EMULATOR_PACKAGE)
     session.run('cloudflow-emulator', *(session.posargs or ['--port', '0']))
 
 
-@nox.session(python=_python(LINT_CORE), default=False)
+@nox.session(python=NEWEST_PYTHON, default=False)
 def bench(session: nox.Session) -> None:
-    """bench/run.py (`nox -s bench -- --quick` for a smoke run)."""
-    install_core(session, LINT_CORE, emulator=True)
+    """bench/run.py, which measures and then has bench/render.py write the page (`nox -s bench -- --quick`:
+    a smoke run, its JSON and page in the temporary directory)."""
+    install(session, NEWEST, EMULATOR_PACKAGE)
     session.run('python', 'bench/run.py', *session.posargs)
 
 
-@nox.session(python=_python(LINT_CORE), default=False)
+@nox.session(python=NEWEST_PYTHON, default=False)
 def soak(session: nox.Session) -> None:
     """pytest tests/reliability --soak (the long form)."""
-    install_core(session, LINT_CORE, emulator=True)
-    helper(session, 'pytest', 'tests/reliability', '--soak')
+    install(session, NEWEST, EMULATOR_PACKAGE)
+    helper(session, 'pytest', 'python', '-m', 'pytest', 'tests/reliability', '--soak')
 
 
-# ---------------------------------------------------------------------------------------------
-# antsibull-nox: docs-check, extra-checks, build-import-check (antsibull-nox.toml)
+antsibull_nox.load_antsibull_nox_toml()
 
-if antsibull_nox is not None:
-    antsibull_nox.load_antsibull_nox_toml()
-
-# `nox` alone (and `make test`) runs these, longest first, which suits `--parallel 2`: the
-# integration runs start at once, and the two sanity runs (which take turns) do not follow each other.
+# `nox` alone (and `make test`) runs these, longest first, which suits `--parallel 2`: the integration
+# runs start at once, and the two sanity runs (which take turns) do not follow each other. The
+# sessions of a core this machine has no Python for come last; they skip, saying why.
 nox.options.sessions = [
-    *('integration-' + core.version for core in reversed(MATRIX)),
-    *(name + '-' + core.version for core in reversed(MATRIX) for name in ('sanity', 'reliability')),
-    'lint', 'emulator', *('units-' + core.version for core in MATRIX),
+    *('integration-' + core for core in reversed(MATRIX)),
+    *(kind + '-' + core for core in reversed(MATRIX) for kind in ('sanity', 'reliability')),
+    'lint', 'ansible-lint', 'emulator', *('units-' + core for core in MATRIX),
     'build', 'ee', 'docs-check', 'build-import-check', 'extra-checks',
+    *(kind + '-' + core for core in CORES if not CORE_PYTHON[core] for kind in KINDS),
 ]

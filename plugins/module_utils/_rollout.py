@@ -267,7 +267,9 @@ class Rollout:
                 return
             ended = [event for event in events if event["type"] in ("ExecutionFailed", "ExecutionTimedOut")]
             if ended and isinstance(ended[-1]["event_detail"], dict):
-                entry["error"] = ", ".join("{0}: {1}".format(key, value) for key, value in sorted(ended[-1]["event_detail"].items()))
+                known = sorted((key, value) for key, value in ended[-1]["event_detail"].items() if value not in (None, ""))
+                if known:
+                    entry["error"] = ", ".join("{0}: {1}".format(key, value) for key, value in known)
 
         for_each(failures[:DETAILED_FAILURES], self.settings.concurrency, detail)
 
